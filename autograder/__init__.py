@@ -1,0 +1,1 @@
+"""Module 11 (Recurrent Neural Networks): build the exercise and grade submissions."""
