@@ -1,0 +1,8 @@
+import pytest
+
+from quizzes.bank import load_bank
+
+
+@pytest.fixture(scope="session")
+def bank():
+    return load_bank()
