@@ -100,7 +100,7 @@ def test_good_minimal_bank_loads():
 def test_malformed_bank_names_file_line_and_problem(edit, needle, nth, words):
     old, new = edit
     assert old in GOOD
-    text = GOOD.replace(old, new, 1) if nth == 1 or old != 'id = "b"' else GOOD.replace(old, new)
+    text = GOOD.replace(old, new, 1)
     msg = _error(text)
     assert msg.startswith(f"bank.toml:{_line_of(text, needle, nth)}: "), msg
     assert words in msg
