@@ -37,7 +37,9 @@ def _load_existing(bank: Bank, path: Path) -> dict[str, list[str]]:
         qid = resolve_question_id(bank, raw.key)
         if qid:
             valid = bank.get(qid).option_ids
-            out[qid] = [lab for lab in raw.labels if lab in valid]
+            chosen = [lab for lab in raw.labels if lab in valid]
+            if chosen:
+                out[qid] = chosen
     return out
 
 
