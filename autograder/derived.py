@@ -26,7 +26,12 @@ def _exercise_stub() -> str:
 
 
 def derived_files() -> list[Derived]:
-    return [Derived(paths.EXERCISE_FILE, _exercise_stub, paths.SOLUTION_FILE)]
+    from .nbgrader_course import notebook  # nbformat is only needed for this file
+
+    return [
+        Derived(paths.EXERCISE_FILE, _exercise_stub, paths.SOLUTION_FILE),
+        Derived(notebook.SOURCE_NOTEBOOK, notebook.render, paths.SOLUTION_FILE),
+    ]
 
 
 def _rel(path: Path) -> str:

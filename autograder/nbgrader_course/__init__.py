@@ -1,0 +1,18 @@
+"""Module 11 released through nbgrader (0.9.x).
+
+- :mod:`.notebook` builds the assignment's source notebook from the one source;
+- :mod:`.visible` carries the visible checks of ``exercises/`` into it;
+- :mod:`.kernel` scores the quiz cells inside the grading kernel;
+- :mod:`.exports` holds the Canvas and Moodle gradebook export plugins;
+- :mod:`.scaffold` makes a course folder (``python -m autograder.nbgrader_course init``).
+
+The course template (``nbgrader_config.py`` and ``source/``) lives in ``course/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSIGNMENT = "module11"
+NOTEBOOK_NAME = "rnn.ipynb"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "course"
