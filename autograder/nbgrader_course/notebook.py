@@ -119,11 +119,16 @@ def split_solution(text: str) -> tuple[str, list[Piece]]:
     docstring = ast.get_docstring(tree) or ""
     pieces: list[Piece] = []
     imports: list[str] = []
+    starts = []
     for node in tree.body:
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         while start > 1 and lines[start - 2].lstrip().startswith("#"):
-            start -= 1  # keep the comment block above a definition
-        source = "\n".join(lines[start - 1:node.end_lineno])
+            start -= 1  # keep the comment block above a statement with it
+        starts.append(start)
+    ends = [start - 1 for start in starts[1:]] + [len(lines)]
+    for node, start, end in zip(tree.body, starts, ends, strict=True):
+        # up to the next statement: trailing comments (### END SOLUTION) stay with this one
+        source = "\n".join(lines[start - 1:end]).rstrip()
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":

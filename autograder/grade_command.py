@@ -1,0 +1,69 @@
+"""``python -m autograder grade``: one submission, start to results.json."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .sandbox.session import Limits
+
+
+def _fail(message: str) -> int:
+    print(f"python -m autograder grade: {message}", file=sys.stderr)
+    return 2
+
+
+def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bool = False) -> int:
+    from . import results as results_module
+    from . import submission as submission_module
+
+    results_file = Path(results_path).expanduser().absolute()
+    try:
+        submission = submission_module.load(submission_path)
+        results_module.check_writable(results_file)
+    except (submission_module.SubmissionError, results_module.ResultsPathError) as exc:
+        return _fail(str(exc))
+
+    # The fork server starts before the reference and the hidden checks are loaded.
+    from .judge import Grader
+
+    grader = Grader(limits)
+    try:
+        results = grade_with(grader, submission, results_file)
+    finally:
+        grader.close()
+    try:
+        results_module.write(results_file, results)
+    except OSError as exc:
+        return _fail(f"cannot write {results_file}: {exc.strerror}")
+    if quiet:
+        print(f"{results['score']:g} / {results['extra_data']['max_score']:g}  {submission_path}")
+    else:
+        from .report import print_summary
+
+        print_summary(results, str(submission_path))
+    return 0
+
+
+def grade_with(grader, submission, results_file: Path) -> dict:
+    """Grade a loaded submission with a running grader; return the results dict."""
+    import time
+
+    import quizzes
+
+    from . import judge, report
+    from . import results as results_module
+
+    origin = submission.origin if submission.origin.is_dir() else submission.origin.parent
+    if submission.source is None:
+        started = time.monotonic()
+        grade = judge.Grade(
+            outcomes=[judge.CheckOutcome(c, False, submission.problem) for c in grader.catalogue],
+            seconds=time.monotonic() - started)
+    else:
+        grade = grader.grade(submission.source, [str(origin), str(results_file.parent)])
+    quiz_tests = []
+    if submission.quiz_text is not None:
+        quiz_tests = quizzes.autograder_tests(submission.quiz_text, submission.quiz_source)
+    tests = results_module.build(grade, quiz_tests, "")["tests"]
+    return results_module.build(grade, quiz_tests, report.plain_summary(tests))
