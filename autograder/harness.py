@@ -8,7 +8,6 @@ solution nor a hidden check.
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 
