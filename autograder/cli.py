@@ -9,6 +9,8 @@ Module 11 (Recurrent Neural Networks) autograder.
 
   grade    grade one submission (rnn.py, a folder, or a notebook) in a sandbox
            and write Gradescope's results.json
+  grade-all
+           grade every submission in a folder (a cohort) with a progress bar
   build    regenerate the files derived from solutions/rnn.py
            (the student stubs in exercises/); --check only verifies them
 
@@ -51,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write Gradescope's results.json")
     _limit_options(grade)
     grade.add_argument("--quiet", action="store_true", help="print only the score line")
+    cohort = commands.add_parser(
+        "grade-all", help="grade every submission in a folder, with a progress bar",
+        description="Grade a cohort: each entry of SUBMISSIONS (a sub-folder, .py or .ipynb) is "
+                    "one student. Writes OUT/<student>.json and OUT/grades.csv.",
+    )
+    cohort.add_argument("submissions", metavar="SUBMISSIONS", help="folder of submissions")
+    cohort.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    cohort.add_argument("--assignment", metavar="NAME",
+                        help="read nbgrader's layout: SUBMISSIONS/<student>/NAME/")
+    cohort.add_argument("--csv", metavar="PATH", help="summary CSV (default OUT/grades.csv)")
+    _limit_options(cohort)
     return parser
 
 
@@ -92,4 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         from .grade_command import grade_one
 
         return grade_one(args.submission, args.results, limits_from(args), quiet=args.quiet)
+    if args.command == "grade-all":
+        from .cohort import grade_all
+
+        return grade_all(args.submissions, args.out, limits_from(args), args.assignment, args.csv)
     raise AssertionError(args.command)  # argparse rejects unknown commands first

@@ -45,7 +45,7 @@ def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bo
     return 0
 
 
-def grade_with(grader, submission, results_file: Path) -> dict:
+def grade_with(grader, submission, results_file: Path, protect: list[str] | None = None) -> dict:
     """Grade a loaded submission with a running grader; return the results dict."""
     import time
 
@@ -61,7 +61,8 @@ def grade_with(grader, submission, results_file: Path) -> dict:
             outcomes=[judge.CheckOutcome(c, False, submission.problem) for c in grader.catalogue],
             seconds=time.monotonic() - started)
     else:
-        grade = grader.grade(submission.source, [str(origin), str(results_file.parent)])
+        hidden = [str(origin), str(results_file.parent), *(protect or [])]
+        grade = grader.grade(submission.source, hidden)
     quiz_tests = []
     if submission.quiz_text is not None:
         quiz_tests = quizzes.autograder_tests(submission.quiz_text, submission.quiz_source)
