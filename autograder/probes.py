@@ -10,6 +10,7 @@ kernel for nbgrader's in-notebook checks.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from collections.abc import Callable
 
@@ -19,6 +20,8 @@ from torch import nn
 from .harness import parameters_of, readout_with, sizes_of
 
 STUDENT_FILE = "rnn.py"
+# Frames from these are never "the student's line" (used when the file is unknown).
+_LIBRARY_PREFIXES = (os.path.dirname(os.__file__), os.path.dirname(os.path.dirname(__file__)))
 
 
 class Student:
@@ -34,11 +37,17 @@ class Student:
         return self.ns[name]
 
 
+def _is_student_frame(code_file: str, filename: str | None) -> bool:
+    if filename is not None:
+        return code_file == filename
+    return "site-packages" not in code_file and not code_file.startswith(_LIBRARY_PREFIXES)
+
+
 def describe_exception(exc: BaseException, filename: str | None) -> dict:
     """Type, first message line and the student's line where it was raised."""
     where = None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if filename is None or frame.f_code.co_filename == filename:
+        if _is_student_frame(frame.f_code.co_filename, filename):
             name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
             where = f"{name}, line {lineno}"
     lines = str(exc).strip().splitlines()
