@@ -76,17 +76,20 @@ def grade_all(root: str, out: str, limits: Limits, assignment: str | None = None
                 submission.origin = path
                 results = grade_with(grader, submission, results_file, protect=[str(root_dir)])
                 results_module.write(results_file, results)
-                rows.append((student, results["score"], results["extra_data"]["max_score"]))
+                missed = [t["name"] for t in results["tests"] if t["status"] != "passed"]
+                rows.append((student, results["score"], results["extra_data"]["max_score"], missed))
                 progress.advance(task)
     finally:
         grader.close()
     with open(csv_file, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "score", "max_score", "results"])
-        for student, score, max_score in rows:
+        for student, score, max_score, _ in rows:
             writer.writerow([student, f"{score:g}", f"{max_score:g}", f"{student}.json"])
-    for student, score, max_score in rows:
-        print(f"{score:>6g} / {max_score:g}  {student}")
+    for student, score, max_score, missed in rows:
+        print(f"{score:>6g} / {max_score:<4g} {student}")
+        for name in missed:
+            print(f"{'':16}missed: {name}")
     print(f"{len(rows)} submissions graded; results in {out_dir}, summary in {csv_file}",
           file=sys.stderr)
     return 0

@@ -25,12 +25,17 @@ def _exercise_stub() -> str:
     return stubgen.make_stubs(paths.SOLUTION_FILE.read_text(encoding="utf-8"), "solutions/rnn.py")
 
 
+def _reference_example() -> str:
+    return paths.SOLUTION_FILE.read_text(encoding="utf-8")
+
+
 def derived_files() -> list[Derived]:
     from .nbgrader_course import notebook  # nbformat is only needed for this file
 
     return [
         Derived(paths.EXERCISE_FILE, _exercise_stub, paths.SOLUTION_FILE),
         Derived(notebook.SOURCE_NOTEBOOK, notebook.render, paths.SOLUTION_FILE),
+        Derived(paths.EXAMPLES_DIR / "reference" / "rnn.py", _reference_example, paths.SOLUTION_FILE),
     ]
 
 
