@@ -100,7 +100,8 @@ def run_suites(ctx: Context, catalogue: list[checks.Check]) -> tuple[list[CheckO
     sink = io.StringIO()
     with redirect_stdout(sink), redirect_stderr(sink):
         pytest.main(
-            [str(paths.SUITES_DIR), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+            [str(paths.SUITES_DIR), "-q", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+             "-p", "no:threadexception", "-p", "no:faulthandler", "-o", "addopts=",
              "--rootdir", str(paths.PROJECT_ROOT), "--no-header", "-W", "ignore"],
             plugins=[plugin],
         )
