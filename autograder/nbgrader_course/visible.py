@@ -119,7 +119,7 @@ class _ThisNotebook:
             raise NotImplementedError(f"{NOT_IMPLEMENTED_PREFIX}{name}") from None
 
 
-def run_checks(sections):
+def run_visible_checks(sections):
     """Run the visible checks, printing PASS or one FAIL line (what, expected, got) each."""
     failed = total = 0
     for function, checks in sections.items():
@@ -171,7 +171,7 @@ def run_cell(tests: list[VisibleTest], functions: list[str]) -> str:
         f"# Visible checks for {', '.join(functions)}: run this cell after your answer.",
         "# Read-only. The notebook-as-module graders do not run it (__name__ differs).",
         'if __name__ == "__main__":',
-        "    run_checks({",
+        "    run_visible_checks({",
     ]
     for function in functions:
         mine = [t for t in tests if t.function == function]
