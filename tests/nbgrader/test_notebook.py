@@ -183,10 +183,11 @@ def test_init_writes_a_course_folder_and_refuses_to_overwrite(tmp_path):
 
 def test_readme_gives_the_command_sequence_and_the_tamper_warning():
     text = (TEMPLATE_DIR.parent / "README.md").read_text()
+    walkthrough = text[text.index("## From a fresh clone"):]
     order = ["python -m autograder.nbgrader_course init", "nbgrader generate_assignment module11",
              "nbgrader release_assignment module11", "nbgrader collect module11",
              "nbgrader autograde module11", "nbgrader generate_feedback module11", "nbgrader export"]
-    positions = [text.index(command) for command in order]
+    positions = [walkthrough.index(command) for command in order]
     assert positions == sorted(positions)
     assert "input transformer" in text and "full marks" in text
     assert "python -m autograder grade-all submitted --assignment module11" in text
