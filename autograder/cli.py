@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 DESCRIPTION = """\
 Module 11 (Recurrent Neural Networks) autograder.
@@ -84,12 +85,16 @@ def _limit_options(parser: argparse.ArgumentParser) -> None:
                        help=f"printed output kept (default {d.output_bytes >> 10})")
 
 
+class UsageError(Exception):
+    """A bad option value; main() prints it as one line and exits 2."""
+
+
 def limits_from(args):
     from .sandbox.session import Limits
 
     for name in ("check_timeout", "import_timeout", "total_timeout", "memory_mb", "output_kb"):
         if getattr(args, name) <= 0:
-            raise SystemExit(f"python -m autograder: --{name.replace('_', '-')} must be positive")
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
     return Limits(check_timeout_s=args.check_timeout, import_timeout_s=args.import_timeout,
                   total_timeout_s=args.total_timeout, memory_bytes=args.memory_mb << 20,
                   output_bytes=args.output_kb << 10)
@@ -97,6 +102,14 @@ def limits_from(args):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"python -m autograder {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     if args.command == "build":
         from .derived import build
 

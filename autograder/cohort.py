@@ -40,21 +40,22 @@ def grade_all(root: str, out: str, limits: Limits, assignment: str | None = None
     from .grade_command import grade_with
 
     root_dir, out_dir = Path(root).absolute(), Path(out).absolute()
+    def fail(message: str) -> int:
+        print(f"python -m autograder grade-all: {message}", file=sys.stderr)
+        return 2
+
     console = Console(stderr=True, highlight=False)
     if not root_dir.is_dir():
-        console.print(f"python -m autograder grade-all: no such folder: {root}")
-        return 2
+        return fail(f"no such folder: {root}")
     students = find_students(root_dir, assignment)
     if not students:
         layout = f"<student>/{assignment}/" if assignment else "sub-folders, .py or .ipynb files"
-        console.print(f"python -m autograder grade-all: no submissions in {root} (expected {layout})")
-        return 2
+        return fail(f"no submissions in {root} (expected {layout})")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         results_module.check_writable(out_dir / "probe.json")
     except (OSError, results_module.ResultsPathError) as exc:
-        console.print(f"python -m autograder grade-all: cannot write to {out}: {exc}")
-        return 2
+        return fail(f"cannot write to {out}: {exc}")
     csv_file = Path(csv_path).absolute() if csv_path else out_dir / "grades.csv"
 
     from .judge import Grader

@@ -67,4 +67,5 @@ def grade_with(grader, submission, results_file: Path, protect: list[str] | None
     if submission.quiz_text is not None:
         quiz_tests = quizzes.autograder_tests(submission.quiz_text, submission.quiz_source)
     tests = results_module.build(grade, quiz_tests, "")["tests"]
-    return results_module.build(grade, quiz_tests, report.plain_summary(tests))
+    summary = "\n".join([*submission.notes, report.plain_summary(tests)])
+    return results_module.build(grade, quiz_tests, summary)

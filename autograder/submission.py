@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import quizzes
@@ -28,6 +28,7 @@ class Submission:
     problem: str | None = None
     quiz_text: str | None = None
     quiz_source: str = quizzes.ANSWERS_FILENAME
+    notes: list[str] = field(default_factory=list)  # shown to the student with the results
 
 
 def _read_text(path: Path) -> str:
@@ -68,8 +69,8 @@ def from_notebook(path: Path) -> Submission:
         notebook = nbformat.reads(_read_text(path), as_version=4)
     except (json.JSONDecodeError, nbformat.reader.NotJSONError, ValueError, KeyError) as exc:
         return Submission(path, None, problem=f"{path.name} is not a readable notebook ({exc})"[:300])
-    code, quiz = [], []
-    for cell in notebook.cells:
+    code, quiz, futures, notes = [], [], [], []
+    for number, cell in enumerate(notebook.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         tags = cell.get("metadata", {}).get("tags", []) or []
@@ -77,11 +78,24 @@ def from_notebook(path: Path) -> Submission:
             quiz.append(_quiz_cell_text(cell.source))
             continue
         text = _strip_ipython(cell.source)
-        if text is not None:
-            code.append(text)
+        if text is None:
+            continue
+        # A kernel compiles cell by cell: `from __future__` may open any cell, and a
+        # cell with a syntax error fails alone. Keep both true in the joined module.
+        lines = text.splitlines()
+        futures += [line for line in lines if line.startswith("from __future__ import")]
+        text = "\n".join(line for line in lines if not line.startswith("from __future__ import"))
+        try:
+            compile(text, f"cell {number}", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            notes.append(f"cell {number} has a syntax error (line {exc.lineno}: {exc.msg}); "
+                         "it was skipped, as a notebook would")
+            continue
+        code.append(text)
     quiz_text = quizzes.answers_from_notebook_cells(quiz) if quiz else None
-    return Submission(path, "\n\n".join(code) + "\n", quiz_text=quiz_text,
-                      quiz_source=f"{path.name} (quiz cell)")
+    header = "\n".join(dict.fromkeys(futures))
+    return Submission(path, header + "\n" + "\n\n".join(code) + "\n", quiz_text=quiz_text,
+                      quiz_source=f"{path.name} (quiz cell)", notes=notes)
 
 
 def _from_folder(folder: Path) -> Submission:

@@ -131,8 +131,8 @@ class Session:
             while pending:
                 worker = self._spawn(deadline)
                 if worker is None:  # import failed or timed out: every remaining probe fails
-                    for request in pending:
-                        self._publish(request, ProbeResult(ok=False, problem="import"))
+                    while pending:
+                        self._publish(pending.pop(0), ProbeResult(ok=False, problem="import"))
                     return
                 request_w, response_r = worker
                 try:
@@ -148,8 +148,10 @@ class Session:
                     os.close(response_r)
                     self.killed += self.zygote.kill_all()
         finally:
-            for request in pending:
-                self._publish(request, ProbeResult(ok=False, problem="internal"))
+            for request in pending:  # only after an unexpected error in this thread
+                self._publish(request, ProbeResult(ok=False, problem="internal", error={
+                    "type": "GraderError", "message": "the grader could not run this check",
+                    "where": None}))
             self._cleanup()
 
     def _spawn(self, deadline: float):
