@@ -1,0 +1,4 @@
+def _forever(self, x):
+    while True:
+        pass
+SimpleRNN.forward = _forever
