@@ -57,7 +57,7 @@ MISTAKES = {
               "        self.rnn = nn.RNN(input_size, hidden_size)")),
         "test_init_builds_the_layers",
     ),
-    "first_time_step": (edit(("fc(out[:, -1, :])", "fc(out[:, 0, :])")),
+    "first_time_step": (edit(("return self.fc(out[:, -1, :])", "return self.fc(out[:, 0, :])")),
                         "test_forward_reads_the_last_time_step"),
     "squeeze": (edit(("return self.fc(out[:, -1, :])", "return self.fc(out[:, -1, :]).squeeze()")),
                 "test_forward_output_shape[1-5]"),
