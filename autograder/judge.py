@@ -133,7 +133,7 @@ class Grader:
         started = time.monotonic()
         requests = plan_module.build(self.reference.make_dataset, self.accelerators)
         protected = [str(paths.PROJECT_ROOT), str(paths.PACKAGE_DIR), *protected]
-        session = Session(self.zygote, source, self.limits, protected)
+        session = Session(self.zygote, source, self.limits, protected, self.accelerators)
         session.start(requests)
         ctx = Context(session, requests, self.reference)
         ctx.import_error = None

@@ -196,6 +196,18 @@ def test_bundled_examples_grade_as_documented(tmp_path):
         assert f"{score:g} / {max_score:g}" in readme, f"README's example output is stale for {student}"
 
 
+@pytest.mark.skipif(not checks.available_accelerators(), reason="needs a CUDA or MPS device")
+def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
+    results = tmp_path / "results.json"
+    proc = grade(paths.SOLUTION_FILE, results)
+    assert proc.returncode == 0, proc.stderr
+    data = load(results)
+    devices = checks.available_accelerators()
+    names = [c.name for d in devices for c in checks.ACCELERATOR_CHECKS[d]]
+    assert [t["name"] for t in data["tests"]][len(checks.CHECKS):] == names
+    assert data["score"] == data["extra_data"]["max_score"] == TOTAL + 6 * len(devices)
+
+
 # --- in-kernel checks (nbgrader) agree with the sandbox -------------------------------
 
 

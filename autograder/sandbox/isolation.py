@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import glob
 import os
 import resource
 import signal
@@ -77,6 +78,9 @@ class Confinement:
     file_size_bytes: int = 16 << 20
     max_open_files: int = 256
     max_processes: int = 64
+    # CUDA reserves tens of GB of address space at start-up: with a GPU in use
+    # the address-space cap would stop it, so the memory cap is left to the device.
+    cap_address_space: bool = True
 
 
 def _check(result: int, what: str) -> int:
@@ -223,7 +227,7 @@ def set_limits(confinement: Confinement, unprivileged: bool) -> None:
             value = min(value, hard)
         resource.setrlimit(kind, (value, value))
 
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and confinement.cap_address_space:
         # The address space already holds torch; the cap is on top of it.
         with open("/proc/self/statm") as statm:
             mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -272,6 +276,8 @@ def apply_landlock(confinement: Confinement) -> str | None:
         for root in readable_roots(confinement.protected):
             allow(root, READ_ONLY)
         allow("/dev/null", FS_READ_FILE | FS_WRITE_FILE)
+        for device in sorted(glob.glob("/dev/nvidia*")) + ["/dev/dri"]:  # GPUs, where present
+            allow(device, READ_ONLY | FS_WRITE_FILE | FS_IOCTL_DEV)
         allow(confinement.workdir, handled_fs)
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
         _check(_syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)),

@@ -86,9 +86,11 @@ class _Output:
 class Session:
     """Runs one submission's probes in confined workers forked from ``zygote``."""
 
-    def __init__(self, zygote: Zygote, source: str, limits: Limits, protected: list[str]):
+    def __init__(self, zygote: Zygote, source: str, limits: Limits, protected: list[str],
+                 accelerators: list[str] | None = None):
         self.zygote, self.source, self.limits = zygote, source, limits
         self.protected = [os.path.realpath(p) for p in protected]
+        self.accelerators = accelerators or []
         self.results: dict[str, ProbeResult] = {}
         self.events: dict[str, threading.Event] = {}
         self.import_error: dict | None = None
@@ -169,6 +171,7 @@ class Session:
             cpu_seconds=int(self.limits.total_timeout_s) + 5,
             file_size_bytes=self.limits.file_size_bytes,
             max_processes=self.limits.max_processes,
+            cap_address_space=not self.accelerators,
         )
         self.zygote.spawn(confinement, request_r, response_w, out_w)
         self.workers_started += 1
