@@ -276,3 +276,15 @@ def test_results_path_attack_through_grade(arena, tmp_path):
 def test_total_is_never_above_the_honest_maximum(graded):
     for name, results in graded.items():
         assert results["score"] <= TOTAL, name
+
+
+def test_import_failure_through_grade_names_the_error(arena, tmp_path):
+    """The single-submission path must report the import error too, not "an unknown error"."""
+    submission = tmp_path / "rnn.py"
+    submission.write_text(arena.attack("raise_at_import", STUBS), encoding="utf-8")
+    proc, results = grade_one(submission, tmp_path / "results.json", *LIMITS, cwd=arena.cwd)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert_valid_results(results)
+    assert results["score"] == 0
+    for test in results["tests"]:
+        assert test["output"].startswith("rnn.py could not be loaded: ValueError: student code broke"), test["output"]
