@@ -16,6 +16,35 @@ class Check:
     name: str
     points: float
 
+    @property
+    def hint(self) -> str:
+        return HINTS.get(self.id.split(".")[0], "")
+
+
+# The group's advice, appended to a failure message that carries no hint of its own
+# (when the student's code raised, say).
+HINTS = {
+    "construction": "set self.hidden_size, self.rnn = nn.RNN(input_size, hidden_size, "
+                    "batch_first=True) and self.fc = nn.Linear(hidden_size, output_size)",
+    "forward": "build h0 from x's own batch size on x.device, run self.rnn, apply self.fc to "
+               "out[:, -1, :]; never hard-code batch, hidden or sequence sizes",
+    "device": "everything forward and train create must follow the device of x or the device "
+              "argument",
+    "training_step": "zero_grad, outputs = model(inputs), loss = criterion(outputs, targets) with "
+                     "int64 targets, loss.backward(), clip when max_grad_norm is given, step, "
+                     "return loss.item()",
+    "train": "move model and data to device, Adam(model.parameters(), lr=lr), CrossEntropyLoss(), "
+             "one training_step per epoch, return the list of losses",
+    "predict": "model.eval(); with torch.no_grad(): return model(inputs).argmax(dim=1)",
+}
+
+
+def with_hint(entry: Check, message: str) -> str:
+    """The failure message, with the group's hint when it has none of its own."""
+    if "Hint:" in message or not entry.hint:
+        return message
+    return f"{message}. Hint: {entry.hint}"
+
 
 CHECKS: list[Check] = [
     Check("construction.attributes", "SimpleRNN.__init__ sets hidden_size, rnn and fc", 3),

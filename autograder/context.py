@@ -53,7 +53,13 @@ class Context:
         return result
 
     def info(self, probe_id: str, function: str) -> dict:
-        return self.result(probe_id, function).info
+        info = self.result(probe_id, function).info
+        borrowed = info.get("borrowed")
+        if borrowed:
+            raise CheckFailure(
+                f"{function}: SimpleRNN must be your own class in rnn.py; it derives from the "
+                f"grader's {str(borrowed[0])[:80]}")
+        return info
 
     # --- judge side -------------------------------------------------------------
 
@@ -68,6 +74,15 @@ class Context:
         model.eval()
         with torch.no_grad():
             return {case: model(x) for case, x in _grouped(tensors, "x.").items()}
+
+    @cache  # noqa: B019
+    def expected_forward_grads(self) -> dict:
+        """Parameter gradients of sum(logits * grad_out) on the main case."""
+        tensors = self.inputs("forward")
+        model = self.ref.SimpleRNN(*plan_module.FORWARD_SIZES)
+        model.load_state_dict(_grouped(tensors, "w."))
+        (model(tensors["x.main"]) * tensors["grad_out"]).sum().backward()
+        return {name: p.grad.detach().clone() for name, p in model.named_parameters()}
 
     @cache  # noqa: B019
     def expected_step(self, scenario: str) -> tuple[float, dict]:

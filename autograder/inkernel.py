@@ -66,4 +66,7 @@ def run_check(namespace: dict, check_id: str) -> None:
     reference = reference_module.load()
     requests = plan_module.build(reference.make_dataset, [])
     ctx = Context(InProcessProbes(namespace, requests), requests, reference)
-    check_functions()[check_id](ctx)
+    try:
+        check_functions()[check_id](ctx)
+    except checks.CheckFailure as exc:
+        raise checks.CheckFailure(checks.with_hint(checks.BY_ID[check_id], str(exc))) from None

@@ -39,6 +39,7 @@ class Grade:
     outcomes: list[CheckOutcome]
     seconds: float
     output: str = ""
+    output_dropped: int = 0
     notes: list[str] = field(default_factory=list)
     import_error: dict | None = None
     processes_killed: int = 0
@@ -86,7 +87,7 @@ class _SuitePlugin:
             else:
                 error = call.excinfo.value if call.excinfo else None
                 if isinstance(error, checks.CheckFailure):
-                    message = str(error)
+                    message = checks.with_hint(entry, str(error))
                 else:
                     message = "could not be checked: the submission returned data of an unexpected form"
                     self.internal.append(f"{entry.id}: {type(error).__name__}: {error}")
@@ -146,6 +147,7 @@ class Grader:
             outcomes=outcomes,
             seconds=time.monotonic() - started,
             output=session.output(),
+            output_dropped=session.output_dropped(),
             notes=session.notes,
             import_error=session.import_error,
             processes_killed=session.killed,

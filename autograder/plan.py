@@ -56,6 +56,7 @@ def build(make_dataset, accelerators: list[str]) -> list[ProbeRequest]:
     cases.update({f"row{i}": main[i:i + 1].clone() for i in range(MAIN_CASE[0])})
     tensors = {f"w.{k}": v for k, v in fw.items()}
     tensors.update({f"x.{k}": v for k, v in cases.items()})
+    tensors["grad_out"] = _randn(g, MAIN_CASE[0], FORWARD_SIZES[2])
     plan.append(ProbeRequest("forward", "forward", {}, tensors))
 
     device_x = _randn(g, 2, 5, FORWARD_SIZES[0])

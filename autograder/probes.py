@@ -111,7 +111,8 @@ def _student_model(student: Student, weights: dict):
 
 
 def probe_construct(student: Student, args: dict, tensors: dict):
-    model = student.get("SimpleRNN")(args["input_size"], args["hidden_size"], args["output_size"])
+    cls = student.get("SimpleRNN")
+    model = cls(args["input_size"], args["hidden_size"], args["output_size"])
     rnn, fc = getattr(model, "rnn", None), getattr(model, "fc", None)
     hidden = getattr(model, "hidden_size", None)
     info = {
@@ -122,6 +123,7 @@ def probe_construct(student: Student, args: dict, tensors: dict):
         "rnn_is_rnn": isinstance(rnn, nn.RNN),
         "fc_type": _type_name(fc),
         "fc_is_linear": isinstance(fc, nn.Linear),
+        "borrowed": _borrowed(cls),
     }
     if isinstance(rnn, nn.RNNBase):
         info.update(rnn_input_size=rnn.input_size, rnn_hidden_size=rnn.hidden_size,
@@ -137,10 +139,16 @@ def probe_construct(student: Student, args: dict, tensors: dict):
     return info, out
 
 
+def _borrowed(cls) -> list[str]:
+    """Classes in the student's SimpleRNN ancestry that come from the grader itself."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in getattr(cls, "__mro__", ())
+            if str(getattr(c, "__module__", "")).split(".")[0] == "autograder"]
+
+
 def probe_forward(student: Student, args: dict, tensors: dict):
     model, own_init = _student_model(student, _grouped(tensors, "w."))
     model.train(False)
-    info, out = {"own_init": own_init, "cases": {}}, {}
+    info, out = {"own_init": own_init, "cases": {}, "borrowed": _borrowed(type(model))}, {}
     for case, x in _grouped(tensors, "x.").items():
         try:
             with torch.no_grad():
@@ -152,6 +160,16 @@ def probe_forward(student: Student, args: dict, tensors: dict):
                 info["cases"][case] = {"ok": False, "type": _type_name(y)}
         except Exception as exc:  # noqa: BLE001 - reported per case
             info["cases"][case] = {"ok": False, "error": describe_exception(exc, student.filename)}
+    # Gradients must flow from the logits back into every layer (nothing detached).
+    try:
+        model.zero_grad(set_to_none=True)
+        (model(tensors["x.main"]) * tensors["grad_out"]).sum().backward()
+        for name, p in model.named_parameters():
+            if p.grad is not None:
+                out[f"g.{name}"] = p.grad.detach().to("cpu").float()
+        info["backward"] = {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - judged by forward.matches_reference
+        info["backward"] = {"ok": False, "error": describe_exception(exc, student.filename)}
     return info, out
 
 
@@ -263,10 +281,8 @@ def probe_predict(student: Student, args: dict, tensors: dict):
     info = {"type": _type_name(value), "calls": seen}
     out = {}
     if isinstance(value, torch.Tensor):
-        info.update(dtype=str(value.dtype).replace("torch.", ""), shape=list(value.shape),
-                    requires_grad=bool(value.requires_grad))
-        if value.dtype.is_floating_point or value.dtype in (torch.int64, torch.int32, torch.bool):
-            out["predicted"] = value.detach().to("cpu")
+        info.update(requires_grad=bool(value.requires_grad))
+        out["predicted"] = value.detach().to("cpu")
     return info, out
 
 
@@ -281,10 +297,11 @@ PROBES: dict[str, Callable] = {
 }
 
 
-def run_probe(student: Student, kind: str, args: dict, tensors: dict) -> tuple[dict, dict]:
+def run_probe(student: Student, kind: str, args: dict, tensors: dict,
+              table: dict | None = None) -> tuple[dict, dict]:
     """Run one probe; return (message, tensors) ready for the protocol."""
     try:
-        info, out = PROBES[kind](student, args, tensors)
+        info, out = (table or PROBES)[kind](student, args, tensors)
         return {"ok": True, "info": info}, out
     except Exception as exc:  # noqa: BLE001 - the whole probe failed; the judge reports it
         return {"ok": False, "error": describe_exception(exc, student.filename)}, {}

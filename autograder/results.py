@@ -47,8 +47,12 @@ def build(grade: Grade, quiz_tests: list[dict], summary: str) -> dict:
         tests.append({**quiz, "number": str(len(tests) + 1), "tags": ["quiz"]})
     output = summary
     if grade.output.strip():
-        excerpt = grade.output[:OUTPUT_EXCERPT]
-        output += "\n\nWhat your code printed (first part):\n" + excerpt
+        total = len(grade.output.encode()) + grade.output_dropped
+        shown = grade.output[:OUTPUT_EXCERPT]
+        output += f"\n\nWhat your code printed ({total} bytes"
+        output += f"; the first {len(shown)} characters):\n" if len(shown) < len(grade.output) or \
+            grade.output_dropped else "):\n"
+        output += shown
     return {
         "score": round(sum(t["score"] for t in tests), 4),
         "execution_time": round(grade.seconds, 3),

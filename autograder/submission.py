@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,15 +36,26 @@ def _read_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
+# Magics whose argument is Python that the notebook runs once: keep that Python.
+_PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun")
+_PYTHON_LINE_MAGICS = ("%time ", "%timeit ", "%prun ")
+
+
 def _strip_ipython(source: str) -> str | None:
-    """A cell's Python, without magics and shell escapes; None for a cell magic."""
-    if source.lstrip().startswith("%%"):
-        return None
+    """A cell's Python, without magics and shell escapes; None for a non-Python cell magic."""
+    first, _, rest = source.lstrip().partition("\n")
+    if first.startswith("%%"):
+        return rest if first.split()[0] in _PYTHON_CELL_MAGICS else None
     kept = []
     for line in source.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            kept.append(line[: len(line) - len(stripped)] + "pass  # skipped: " + stripped[:60])
+        indent = line[: len(line) - len(stripped)]
+        magic = next((m for m in _PYTHON_LINE_MAGICS if stripped.startswith(m)), None)
+        if magic:
+            statement = re.sub(r"^(?:-\w+(?:\s+\d+)?\s+)*", "", stripped[len(magic):].lstrip())
+            kept.append(indent + statement)
+        elif stripped.startswith(("%", "!")):
+            kept.append(indent + "pass  # skipped: " + stripped[:60])
         else:
             kept.append(line)
     return "\n".join(kept)
@@ -132,6 +144,6 @@ def load(path: str | Path) -> Submission:
         raise SubmissionError(f"{path}: expected rnn.py, a folder or a .ipynb notebook")
     submission = Submission(path, _read_text(path))
     answers = path.parent / quizzes.ANSWERS_FILENAME
-    if answers.is_file():
+    if path.name == "rnn.py" and answers.is_file():  # a stray .py does not claim the folder's quiz
         submission.quiz_text = _read_text(answers)
     return submission

@@ -77,10 +77,7 @@ class _Output:
 
     def text(self) -> str:
         self.thread.join(timeout=2)
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += f"\n[... {self.dropped} more bytes of output not kept]"
-        return text
+        return self.kept.decode("utf-8", errors="replace")
 
 
 class Session:
@@ -119,6 +116,10 @@ class Session:
 
     def output(self) -> str:
         return "".join(o.text() for o in self.outputs)
+
+    def output_dropped(self) -> int:
+        """Bytes of printed output beyond the kept limit."""
+        return sum(o.dropped for o in self.outputs)
 
     # --- the conversation ----------------------------------------------------------
 

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 
-from .. import probes
+from .. import harness, probes
 from . import isolation, protocol
 
 
@@ -26,6 +26,34 @@ def _redirect_output(out_fd: int) -> None:
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.close(out_fd)
+
+
+def _guard():
+    """Snapshot the probes, and a way to tell later whether student code changed them.
+
+    The probe table is copied and the grader's modules leave ``sys.modules``, so
+    student code can neither import the harness nor swap a probe by name. What
+    it could still reach by digging (gc, frames) is caught by comparing the
+    probes' code and module globals before every probe.
+    """
+    table = dict(probes.PROBES)
+    watched = [vars(probes), vars(harness), vars(protocol)]
+    snapshot = [dict(d) for d in watched]
+    codes = {name: fn.__code__ for name, fn in table.items()}
+
+    def tampered() -> bool:
+        if any(fn.__code__ is not codes[name] for name, fn in table.items()):
+            return True
+        return any(len(d) != len(s) or any(d.get(k) is not v for k, v in s.items())
+                   for d, s in zip(watched, snapshot, strict=True))
+
+    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
+        del sys.modules[name]
+    return table, tampered
+
+
+TAMPERED = {"type": "Tampering", "where": None,
+            "message": "the submission changed the grader's own code in its process"}
 
 
 def _import_submission(path: str):
@@ -45,6 +73,7 @@ def main(request_fd: int, response_fd: int, out_fd: int, confinement: isolation.
         os.chdir(confinement.workdir)
         os.environ.update(HOME=confinement.workdir, TMPDIR=confinement.workdir)
         path = os.path.join(confinement.workdir, probes.STUDENT_FILE)
+        table, tampered = _guard()
         try:
             module = _import_submission(path)
         except SystemExit as exc:
@@ -64,7 +93,11 @@ def main(request_fd: int, response_fd: int, out_fd: int, confinement: isolation.
             except protocol.Closed:
                 break
             try:
-                message, out = probes.run_probe(student, request["kind"], request["args"], tensors)
+                if tampered():
+                    message, out = {"ok": False, "error": TAMPERED}, {}
+                else:
+                    message, out = probes.run_probe(student, request["kind"], request["args"],
+                                                    tensors, table)
             except SystemExit as exc:
                 message, out = {"ok": False, "error": {
                     "type": "SystemExit", "message": f"the code called exit({exc.code!r})",

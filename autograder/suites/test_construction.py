@@ -48,12 +48,12 @@ def test_batch_first(ctx):
 
 @check("construction.parameter_shapes")
 def test_parameter_shapes(ctx):
-    info = ctx.info("construct", F)
+    ctx.info("construct", F)  # refuses a SimpleRNN borrowed from the grader
     want = {
         "rnn.weight_ih_l0": [H, I], "rnn.weight_hh_l0": [H, H], "rnn.bias_ih_l0": [H],
         "rnn.bias_hh_l0": [H], "fc.weight": [O, H], "fc.bias": [O],
     }
-    got = info.get("state")
-    expect(isinstance(got, dict) and got == want,
-           f"{F}: parameters {sorted(got) if isinstance(got, dict) else got} do not match "
+    got = {k: list(v.shape) for k, v in ctx.result("construct", F).tensors.items()}
+    expect(got == want,
+           f"{F}: parameters {sorted(got)} do not match "
            f"{sorted(want)} with their shapes. Hint: only self.rnn and self.fc hold parameters")

@@ -3,6 +3,7 @@
 import torch
 
 from autograder.checks import check, expect
+from autograder.context import describe_error, same
 from autograder.plan import FORWARD_SHAPES, FORWARD_SIZES, MAIN_CASE
 
 I, H, O = FORWARD_SIZES
@@ -11,11 +12,10 @@ F = "SimpleRNN.forward"
 
 def _case(ctx, case):
     result = ctx.result("forward", F)
+    ctx.info("forward", F)  # refuses a SimpleRNN borrowed from the grader
     entry = result.info.get("cases", {}).get(case, {})
     if not entry.get("ok"):
         if "error" in entry:
-            from autograder.context import describe_error
-
             return None, describe_error(entry["error"])
         return None, f"returned {entry.get('type', 'nothing')} instead of a tensor"
     return result.tensors.get(f"y.{case}"), None
@@ -43,6 +43,15 @@ def test_matches_reference(ctx):
                f"{tuple(ctx.inputs('forward')['x.' + case].shape)}). Hint: zero h0 of shape "
                "(1, batch, hidden_size), run self.rnn, apply self.fc to out[:, -1, :]; "
                "no activation after fc")
+    backward = ctx.info("forward", F).get("backward") or {}
+    expect(backward.get("ok") is True,
+           f"{F}: backpropagating through the logits failed: {describe_error(backward.get('error'))}")
+    grads = {k[2:]: v for k, v in ctx.result("forward", F).tensors.items() if k.startswith("g.")}
+    want = ctx.expected_forward_grads()
+    expect(same(grads, want, atol=1e-5, rtol=1e-4),
+           f"{F}: gradients do not reach every layer as in the reference "
+           f"(got gradients for {sorted(grads) or 'no parameter'}). Hint: no .detach(), .item(), "
+           "torch.no_grad() or .data inside forward: the RNN must be trained through the logits")
 
 
 @check("forward.last_time_step")

@@ -14,12 +14,13 @@ def _predicted(ctx):
 
 @check("predict.dtype_shape")
 def test_dtype_shape(ctx):
-    info, _ = _predicted(ctx)
+    info, predicted = _predicted(ctx)
     batch = ctx.inputs("predict")["inputs"].shape[0]
-    expect(info.get("type") == "Tensor" and info.get("dtype") == "int64"
-           and info.get("shape") == [batch],
-           f"{F}: expected an int64 tensor of shape ({batch},), got {info.get('type')} "
-           f"{info.get('dtype', '')} of shape {info.get('shape')}. Hint: "
+    got = (f"a {str(predicted.dtype).replace('torch.', '')} tensor of shape {tuple(predicted.shape)}"
+           if isinstance(predicted, torch.Tensor) else f"a {info.get('type')}")
+    expect(isinstance(predicted, torch.Tensor) and predicted.dtype == torch.int64
+           and tuple(predicted.shape) == (batch,),
+           f"{F}: expected an int64 tensor of shape ({batch},), got {got}. Hint: "
            "model(inputs).argmax(dim=1): class indices, not logits or probabilities")
 
 
