@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from autograder import checks, paths, submission
-from autograder.sandbox import protocol
+from autograder.sandbox import isolation, protocol
 from tests.conftest import ROOT, run
 
 SOLUTION = paths.SOLUTION_FILE.read_text()
@@ -206,6 +206,28 @@ def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
     names = [c.name for d in devices for c in checks.ACCELERATOR_CHECKS[d]]
     assert [t["name"] for t in data["tests"]][len(checks.CHECKS):] == names
     assert data["score"] == data["extra_data"]["max_score"] == TOTAL + 6 * len(devices)
+
+
+@pytest.mark.skipif(isolation.landlock_abi() == 0, reason="this kernel has no Landlock")
+def test_without_root_landlock_alone_still_hides_the_reference():
+    # Instructors on a laptop grade without root: no namespaces, no change of user.
+    spy = f"print(open({str(paths.SOLUTION_FILE)!r}).read()[:40])"
+    script = "\n".join([
+        "import autograder.sandbox.isolation as iso",
+        "iso.is_root = lambda: False",
+        "from autograder.judge import Grader",
+        "g = Grader()",
+        "ok = g.grade(open('solutions/rnn.py').read(), [])",
+        f"spy = g.grade({spy!r}, [])",
+        "print('SCORE', ok.score, 'NOTES', ok.notes)",
+        "print('SPY', spy.import_error)",
+        "g.close()",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    assert "SCORE 100" in proc.stdout and "landlock" in proc.stdout, proc.stdout
+    assert "user nobody" not in proc.stdout
+    assert "SPY {'type': 'PermissionError'" in proc.stdout, proc.stdout
 
 
 # --- in-kernel checks (nbgrader) agree with the sandbox -------------------------------
