@@ -59,8 +59,12 @@ def grade_all(root: str, out: str, limits: Limits, assignment: str | None = None
     csv_file = Path(csv_path).absolute() if csv_path else out_dir / "grades.csv"
 
     from .judge import Grader
+    from .reference import MissingReference
 
-    grader = Grader(limits)
+    try:
+        grader = Grader(limits)
+    except MissingReference as exc:
+        return fail(str(exc))
     rows = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn(), TextColumn("{task.fields[student]}"))

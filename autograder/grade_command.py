@@ -26,8 +26,12 @@ def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bo
 
     # The fork server starts before the reference and the hidden checks are loaded.
     from .judge import Grader
+    from .reference import MissingReference
 
-    grader = Grader(limits)
+    try:
+        grader = Grader(limits)
+    except MissingReference as exc:
+        return _fail(str(exc))
     try:
         results = grade_with(grader, submission, results_file)
     finally:

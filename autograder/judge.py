@@ -124,6 +124,7 @@ class Grader:
     """
 
     def __init__(self, limits: Limits | None = None, accelerators: list[str] | None = None):
+        reference_module.ensure_present()  # checks the file only; nothing is loaded yet
         self.zygote = Zygote()
         self.limits = limits or Limits()
         self.accelerators = checks.available_accelerators() if accelerators is None else accelerators

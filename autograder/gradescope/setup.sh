@@ -3,6 +3,7 @@
 # The zip holds this repository as source/ beside this file's copy.
 set -euo pipefail
 cd /autograder/source
-# Pick the torch build for the image; the CPU wheel keeps the image small.
-python3 -m pip install --index-url https://download.pytorch.org/whl/cpu "torch>=2.2"
+# torch first, as a range: pick the CPU-only build (see PyTorch's install
+# instructions for the pip index that serves it) to keep the image small.
+python3 -m pip install "torch>=2.2"
 python3 -m pip install -e .
