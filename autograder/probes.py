@@ -17,7 +17,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .harness import parameters_of, readout_with, sizes_of
+from .harness import known_good_step, parameters_of, readout_with, sizes_of
 
 STUDENT_FILE = "rnn.py"
 # Frames from these are never "the student's line" (used when the file is unknown).
@@ -203,10 +203,10 @@ def probe_device_train(student: Student, args: dict, tensors: dict):
         })
         if args["device"] == "meta":
             return 0.0
-        return original(model, inputs, targets, criterion, optimizer, max_grad_norm)
+        return known_good_step(model, inputs, targets, criterion, optimizer, max_grad_norm)
 
     model = readout_with(_grouped(tensors, "w."))
-    original = student.get("training_step")
+    original = student.ns.get("training_step")
     train = student.get("train")
     student.ns["training_step"] = recording_step
     info = {"calls": calls}
@@ -249,6 +249,16 @@ def probe_training_step(student: Student, args: dict, tensors: dict):
 def probe_train(student: Student, args: dict, tensors: dict):
     train = student.get("train")
     info, out = {}, {}
+    original = student.ns.get("training_step")
+    student.ns["training_step"] = known_good_step
+    try:
+        _train_scenarios(student, train, args, tensors, info, out)
+    finally:
+        student.ns["training_step"] = original
+    return info, out
+
+
+def _train_scenarios(student, train, args, tensors, info, out) -> None:
     for scenario in args["scenarios"]:
         name = scenario["name"]
         model = readout_with(_grouped(tensors, "w."))
@@ -265,7 +275,6 @@ def probe_train(student: Student, args: dict, tensors: dict):
             out.update(parameters_of(model, f"p.{name}."))
         except Exception as exc:  # noqa: BLE001 - reported per scenario
             info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
-    return info, out
 
 
 def probe_predict(student: Student, args: dict, tensors: dict):

@@ -87,7 +87,9 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
         edit((ZERO, ""), (STEP, "    optimizer.zero_grad()\n" + STEP)),
         {"training_step.step_taken", "training_step.matches_reference"}),
     "clip_after_step": (edit((CLIP + STEP, STEP + CLIP)), {"training_step.clipping"}),
-    "never_clips": (edit((CLIP, "")), {"training_step.clipping", "train.max_grad_norm"}),
+    # train is judged with a known-good training_step standing in, so a training_step
+    # mistake costs points on the training_step checks only.
+    "never_clips": (edit((CLIP, "")), {"training_step.clipping"}),
     "always_clips_at_1": (
         edit((CLIP, "    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n")),
         {"training_step.clipping"}),
@@ -100,7 +102,7 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
         edit(("    outputs = model(inputs)\n", "    outputs = model(inputs).detach()\n")),
         {"training_step.step_taken", "training_step.matches_reference"}),
     "returns_loss_tensor": (edit(("    return loss.item()", "    return loss")),
-                            {"training_step.returns_float", "train.returns_losses"}),
+                            {"training_step.returns_float"}),
     # --- train ------------------------------------------------------------------------
     "sgd_instead_of_adam": (edit((ADAM, "    optimizer = torch.optim.SGD(model.parameters(), lr=lr)\n")),
                             {"train.matches_reference"}),
