@@ -59,14 +59,22 @@ def grade_with(grader, submission, results_file: Path, protect: list[str] | None
     from . import results as results_module
 
     origin = submission.origin if submission.origin.is_dir() else submission.origin.parent
+    started = time.monotonic()
+
+    def nothing_graded(message: str) -> judge.Grade:
+        return judge.Grade(outcomes=[judge.CheckOutcome(c, False, message) for c in grader.catalogue],
+                           seconds=time.monotonic() - started)
+
     if submission.source is None:
-        started = time.monotonic()
-        grade = judge.Grade(
-            outcomes=[judge.CheckOutcome(c, False, submission.problem) for c in grader.catalogue],
-            seconds=time.monotonic() - started)
+        grade = nothing_graded(submission.problem)
     else:
         hidden = [str(origin), str(results_file.parent), *(protect or [])]
-        grade = grader.grade(submission.source, hidden)
+        try:
+            grade = grader.grade(submission.source, hidden)
+        except Exception as exc:  # noqa: BLE001 - a grader fault must still leave a valid file
+            grade = nothing_graded("the grader itself failed on this submission; your instructor "
+                                   "has been told (regrade once it is fixed)")
+            grade.internal_errors.append(f"grader failure: {type(exc).__name__}: {exc}")
     quiz_tests = []
     if submission.quiz_text is not None:
         quiz_tests = quizzes.autograder_tests(submission.quiz_text, submission.quiz_source)

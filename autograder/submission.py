@@ -133,7 +133,13 @@ def _from_folder(folder: Path) -> Submission:
 
 def load(path: str | Path) -> Submission:
     """Read a submission; SubmissionError only when nothing at ``path`` can be graded."""
-    path = Path(path)
+    try:
+        return _load(Path(path))
+    except OSError as exc:
+        raise SubmissionError(f"cannot read {exc.filename or path}: {exc.strerror}") from None
+
+
+def _load(path: Path) -> Submission:
     if not path.exists():
         raise SubmissionError(f"no such file or folder: {path}")
     if path.is_dir():

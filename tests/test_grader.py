@@ -213,6 +213,23 @@ def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
     assert data["score"] == data["extra_data"]["max_score"] == TOTAL + 6 * len(devices)
 
 
+def test_a_grader_fault_still_leaves_a_valid_results_file(tmp_path):
+    results = tmp_path / "results.json"
+    script = "\n".join([
+        "import sys",
+        "from autograder import cli, judge",
+        "def broken(self, source, protected): raise RuntimeError('simulated grader bug')",
+        "judge.Grader.grade = broken",
+        f"sys.exit(cli.main(['grade', 'solutions/rnn.py', '--results', {str(results)!r}]))",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    data = load(results)
+    assert data["score"] == 0 and all("the grader itself failed" in t["output"] for t in data["tests"])
+    assert data["extra_data"]["grader_errors"] == ["grader failure: RuntimeError: simulated grader bug"]
+    assert "simulated grader bug" in proc.stdout
+
+
 @pytest.mark.skipif(isolation.landlock_abi() == 0, reason="this kernel has no Landlock")
 def test_without_root_landlock_alone_still_hides_the_reference():
     # Instructors on a laptop grade without root: no namespaces, no change of user.
