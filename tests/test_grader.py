@@ -213,6 +213,27 @@ def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
     assert data["score"] == data["extra_data"]["max_score"] == TOTAL + 6 * len(devices)
 
 
+def test_a_container_that_refuses_namespaces_and_landlock_still_grades():
+    # Docker's default profile, for one: no CAP_SYS_ADMIN, maybe no Landlock syscalls.
+    script = "\n".join([
+        "import errno",
+        "import autograder.sandbox.isolation as iso",
+        "def refuse(*args): raise OSError(errno.EPERM, 'Operation not permitted')",
+        "iso.private_namespaces = refuse",
+        "iso.apply_landlock = refuse",
+        "from autograder.judge import Grader",
+        "g = Grader()",
+        "ok = g.grade(open('solutions/rnn.py').read(), [])",
+        "print('SCORE', ok.score, 'NOTES', ok.notes)",
+        "g.close()",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    assert "SCORE 100" in proc.stdout, proc.stdout
+    assert "no namespaces (Operation not permitted)" in proc.stdout
+    assert "landlock refused (Operation not permitted)" in proc.stdout
+
+
 def test_a_grader_fault_still_leaves_a_valid_results_file(tmp_path):
     results = tmp_path / "results.json"
     script = "\n".join([

@@ -292,18 +292,38 @@ def apply_landlock(confinement: Confinement) -> str | None:
     return f"landlock v{abi} ({', '.join(['filesystem allow-list', *extras])})"
 
 
+def _open_to_others(path: str) -> bool:
+    """Whether ``nobody`` can reach ``path`` through its folders (DAC only)."""
+    return _blocked_ancestor(path) is None
+
+
 def confine(confinement: Confinement, staging: str) -> list[str]:
-    """Apply every available measure; return notes on what is in force."""
+    """Apply every available measure; return notes on what is in force.
+
+    A measure the OS refuses (a container without CAP_SYS_ADMIN, a seccomp
+    profile without Landlock) is skipped with a note, never fatal: grading
+    goes on with what remains, and the notes say what that is.
+    """
     notes = ["own session", "rlimits"]
     new_session()
-    root = is_root() and sys.platform.startswith("linux")
-    if root:
-        notes += private_namespaces(confinement, staging)
-        drop_privileges(confinement.workdir)
-        notes.append("user nobody")
+    if is_root() and sys.platform.startswith("linux"):
+        namespaces = False
+        try:
+            notes += private_namespaces(confinement, staging)
+            namespaces = True
+        except OSError as exc:
+            notes.append(f"no namespaces ({exc.strerror or exc})")
+        if namespaces or all(_open_to_others(p) for p in python_paths()):
+            drop_privileges(confinement.workdir)
+            notes.append("user nobody")
+        else:
+            notes.append("still root: the Python installation is closed to nobody")
     die_with_parent()
     set_limits(confinement, unprivileged=not is_root())
-    note = apply_landlock(confinement)
+    try:
+        note = apply_landlock(confinement)
+    except OSError as exc:
+        note = f"landlock refused ({exc.strerror or exc})"
     notes.append(note or "no landlock: filesystem not restricted")
     return notes
 

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import socket
-import sys
 from dataclasses import asdict
 
 from . import isolation, worker
@@ -109,4 +108,3 @@ def _serve(sock: socket.socket) -> None:
             isolation.kill_all_children()
             sock.sendall(b'{"bye": true}')
             return
-        sys.stdout.flush()
