@@ -24,3 +24,11 @@ def run(args: list[str], timeout: float = 300, **kwargs) -> subprocess.Completed
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    """Tests, like the graders, compute with one thread (2 on a shared 2-core box can take 150x)."""
+    import torch
+
+    torch.set_num_threads(1)
