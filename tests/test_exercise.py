@@ -10,45 +10,14 @@ import torch
 
 from autograder import derived, paths, stubgen
 from tests.conftest import ROOT, run
+from tests.variants import CORRECT, INLINE_TRAIN, SOLUTION, edit
 
-SOLUTION = paths.SOLUTION_FILE.read_text(encoding="utf-8")
 VISIBLE_TESTS = 13  # parametrised cases included
 
-
-def edit(*pairs: tuple[str, str]) -> str:
-    """The solution with each (old, new) replacement applied exactly once."""
-    text = SOLUTION
-    for old, new in pairs:
-        assert text.count(old) == 1, f"variant anchor not unique or missing: {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-FORWARD = """        h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device, dtype=x.dtype)
-        out, _ = self.rnn(x, h0)
-        return self.fc(out[:, -1, :])
-"""
 STEP_TAIL = """    if max_grad_norm is not None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
     optimizer.step()
 """
-
-# Correct forms the module or the issue names: every visible test must pass.
-CORRECT = {
-    "module_forward": edit((FORWARD, """        h0 = torch.zeros(1, x.size(0), self.hidden_size).to(x.device)
-        out, _ = self.rnn(x, h0)
-        out = self.fc(out[:, -1, :])
-        return out
-""")),
-    "no_h0": edit((FORWARD, "        out, _ = self.rnn(x)\n        return self.fc(out[:, -1, :])\n")),
-    "h_n": edit((FORWARD, "        _, h_n = self.rnn(x)\n        return self.fc(h_n[-1])\n")),
-    "new_zeros": edit((FORWARD, """        h0 = x.new_zeros(1, x.shape[0], self.hidden_size)
-        out, _ = self.rnn(x, h0)
-        return self.fc(out[:, -1])
-""")),
-    "model_zero_grad": edit(("    optimizer.zero_grad()\n", "    model.zero_grad()\n")),
-    "inference_mode": edit(("    with torch.no_grad():\n", "    with torch.inference_mode():\n")),
-}
 
 # Mistakes, each with the visible test that must catch it.
 MISTAKES = {
@@ -90,7 +59,8 @@ def visible_results(tmp_path_factory):
     """Visible-test outcomes for the solution, the stubs and every variant, in one process."""
     folder = tmp_path_factory.mktemp("variants")
     impls = {"solution": paths.SOLUTION_FILE, "stubs": paths.EXERCISE_FILE}
-    for name, text in {**CORRECT, **{k: v[0] for k, v in MISTAKES.items()}}.items():
+    correct = {**CORRECT, "inline_train": INLINE_TRAIN}
+    for name, text in {**correct, **{k: v[0] for k, v in MISTAKES.items()}}.items():
         impls[name] = folder / name / "rnn.py"
         impls[name].parent.mkdir()
         impls[name].write_text(text, encoding="utf-8")
@@ -202,7 +172,7 @@ def test_stubs_fail_every_visible_test_with_not_implemented(visible_results):
         assert "\n" not in line
 
 
-@pytest.mark.parametrize("name", sorted(CORRECT))
+@pytest.mark.parametrize("name", sorted([*CORRECT, "inline_train"]))
 def test_correct_forms_pass_every_visible_test(visible_results, name):
     results = visible_results[name]
     failures = {t: line for t, (outcome, line) in results.items() if outcome != "passed"}

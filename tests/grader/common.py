@@ -11,22 +11,14 @@ from pathlib import Path
 from autograder import paths
 from autograder.checks import CHECKS
 from tests.conftest import ROOT, run
+from tests.variants import SOLUTION, edit  # noqa: F401 - re-exported for the corpora
 
-SOLUTION = paths.SOLUTION_FILE.read_text(encoding="utf-8")
 STUBS = paths.EXERCISE_FILE.read_text(encoding="utf-8")
 CORPUS = ROOT / "tests" / "corpus"
 IDS = [c.id for c in CHECKS]
 POINTS = {c.id: c.points for c in CHECKS}
 TOTAL = sum(POINTS.values())
 FUNCTION_LINE = re.compile(r"^(SimpleRNN\.(__init__|forward)|training_step|train|predict|rnn\.py)\b")
-
-
-def edit(*pairs: tuple[str, str], text: str = SOLUTION) -> str:
-    """``text`` (the solution by default) with each (old, new) replacement applied exactly once."""
-    for old, new in pairs:
-        assert text.count(old) == 1, f"variant anchor not unique or missing: {old!r}"
-        text = text.replace(old, new)
-    return text
 
 
 def grade_all(folder: Path, out: Path, *limits: str, cwd: Path | None = None,

@@ -1,0 +1,140 @@
+"""Variants of the reference solution shared by the exercise and grader tests.
+
+Each variant is an exact edit of ``solutions/rnn.py``, so the corpora follow the
+one source; an edit whose anchor vanished fails loudly.
+"""
+
+from __future__ import annotations
+
+from autograder import paths
+
+SOLUTION = paths.SOLUTION_FILE.read_text(encoding="utf-8")
+
+
+def edit(*pairs: tuple[str, str], text: str = SOLUTION) -> str:
+    """``text`` (the solution by default) with each (old, new) replacement applied exactly once."""
+    for old, new in pairs:
+        assert text.count(old) == 1, f"variant anchor not unique or missing: {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+# Correct forms the module or the issues name: full marks from the grader, every
+# visible test passed.
+FORWARD = """        h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device, dtype=x.dtype)
+        out, _ = self.rnn(x, h0)
+        return self.fc(out[:, -1, :])
+"""
+TRAIN_BODY = """    return [
+        training_step(model, inputs, targets, criterion, optimizer, max_grad_norm)
+        for _ in range(epochs)
+    ]
+"""
+MAIN = 'if __name__ == "__main__":\n'
+
+CORRECT = {
+    # The module's own forward: h0 follows the device (not the dtype), fc on out[:, -1, :].
+    "module_forward": edit((FORWARD, """        h0 = torch.zeros(1, x.size(0), self.hidden_size).to(x.device)
+        out, _ = self.rnn(x, h0)
+        out = self.fc(out[:, -1, :])
+        return out
+""")),
+    "no_h0": edit((FORWARD, "        out, _ = self.rnn(x)\n        return self.fc(out[:, -1, :])\n")),
+    "h_n_last": edit((FORWARD, "        _, h_n = self.rnn(x)\n        return self.fc(h_n[-1])\n")),
+    "new_zeros": edit((FORWARD, """        h0 = x.new_zeros(1, x.shape[0], self.hidden_size)
+        out, _ = self.rnn(x, h0)
+        return self.fc(out[:, -1])
+""")),
+    "model_zero_grad": edit(("    optimizer.zero_grad()\n", "    model.zero_grad()\n")),
+    "zero_grad_keep_tensors": edit(("    optimizer.zero_grad()\n", "    optimizer.zero_grad(set_to_none=False)\n")),
+    "inference_mode": edit(("    with torch.no_grad():\n", "    with torch.inference_mode():\n")),
+    "keyword_arguments": edit(
+        ("        self.rnn = nn.RNN(input_size, hidden_size, batch_first=True)",
+         "        self.rnn = nn.RNN(input_size=input_size, hidden_size=hidden_size, batch_first=True)"),
+        ("        self.fc = nn.Linear(hidden_size, output_size)",
+         "        self.fc = nn.Linear(in_features=hidden_size, out_features=output_size)"),
+        ("    loss = criterion(outputs, targets)", "    loss = criterion(input=outputs, target=targets)"),
+        ("        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)",
+         "        torch.nn.utils.clip_grad_norm_(parameters=model.parameters(), max_norm=max_grad_norm)"),
+        (TRAIN_BODY, """    return [
+        training_step(model=model, inputs=inputs, targets=targets, criterion=criterion,
+                      optimizer=optimizer, max_grad_norm=max_grad_norm)
+        for _ in range(epochs)
+    ]
+"""),
+        ("        return model(inputs).argmax(dim=1)", "        return torch.argmax(model(inputs), dim=1)"),
+    ),
+    "helpers_and_extra_attributes": edit(
+        ("        self.fc = nn.Linear(hidden_size, output_size)\n",
+         "        self.fc = nn.Linear(hidden_size, output_size)\n"
+         "        self.input_size = input_size\n        self.output_size = output_size\n"
+         "        self.name = 'my rnn'\n        self.history = []\n"),
+        (FORWARD, """        out, _ = self.rnn(x, self.init_hidden(x))
+        return self.fc(self.last_step(out))
+
+    def init_hidden(self, x):
+        return torch.zeros(1, x.size(0), self.hidden_size, device=x.device)
+
+    @staticmethod
+    def last_step(out):
+        return out[:, -1, :]
+
+    def count_parameters(self):
+        return sum(p.numel() for p in self.parameters())
+"""),
+    ),
+    "prints_everywhere": edit(
+        ("        self.fc = nn.Linear(hidden_size, output_size)\n",
+         "        self.fc = nn.Linear(hidden_size, output_size)\n        print('built', self)\n"),
+        ("    optimizer.zero_grad()\n", "    print('step on', tuple(inputs.shape))\n    optimizer.zero_grad()\n"),
+        (TRAIN_BODY, """    losses = []
+    for epoch in range(epochs):
+        losses.append(training_step(model, inputs, targets, criterion, optimizer, max_grad_norm))
+        print(f"Epoch {epoch + 1}/{epochs}, Loss: {losses[-1]:.4f}")
+    return losses
+"""),
+        ("    model.eval()\n", "    print('predicting')\n    model.eval()\n"),
+    ),
+    "trains_at_import": SOLUTION.replace(MAIN, """torch.manual_seed(0)
+model = SimpleRNN(4, 16, 2)
+losses = train(model, *make_dataset(), epochs=20)
+print("trained at import:", losses[-1])
+
+""" + MAIN),
+    "super_with_class": edit(("        super().__init__()", "        super(SimpleRNN, self).__init__()")),
+    "adam_keywords_and_criterion_param": edit(
+        ("    criterion = nn.CrossEntropyLoss()\n", "    criterion = nn.functional.cross_entropy\n"),
+        ("    optimizer = torch.optim.Adam(model.parameters(), lr=lr)",
+         "    optimizer = torch.optim.Adam(params=model.parameters(), lr=lr)"),
+    ),
+    "explicit_for_loop": edit((TRAIN_BODY, """    losses = []
+    for _ in range(epochs):
+        loss = training_step(model, inputs, targets, criterion, optimizer, max_grad_norm)
+        losses.append(loss)
+    return losses
+""")),
+    "step_with_functional_loss_and_float": edit(
+        ("    return loss.item()", "    return float(loss.detach())"),
+    ),
+    "device_with_fallback": edit(
+        ("    if device is None:\n        device = next(model.parameters()).device\n",
+         "    device = torch.device(device) if device is not None else next(model.parameters()).device\n"),
+        ("    model.to(device)\n", "    model = model.to(device)\n"),
+    ),
+}
+
+# An inline loop does everything training_step does, inside train, without calling it. The
+# contract says "one training_step per epoch"; the numbers are the reference's. The grader is
+# expected to give full marks (its train checks compare losses and weights, and the meta device
+# check accepts an inline loop explicitly).
+INLINE_TRAIN = edit((TRAIN_BODY, """    losses = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), targets)
+        loss.backward()
+        if max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+"""))
