@@ -15,11 +15,7 @@ from torch import nn
 
 from . import plan as plan_module
 from .checks import CheckFailure
-from .harness import readout_with
-
-
-def _grouped(tensors: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+from .harness import grouped, readout_with
 
 
 def describe_error(error: dict | None) -> str:
@@ -61,26 +57,37 @@ class Context:
                 f"grader's {str(borrowed[0])[:80]}")
         return info
 
+    def scenario(self, probe_id: str, function: str, name: str) -> tuple[dict, dict]:
+        """One scenario of a multi-scenario probe: its info entry and its returned parameters."""
+        entry = self.info(probe_id, function).get(name) or {}
+        if entry.get("ok") is not True:
+            raise CheckFailure(f"{function}: {describe_error(entry.get('error'))}")
+        return entry, grouped(self.result(probe_id, function).tensors, f"p.{name}.")
+
     # --- judge side -------------------------------------------------------------
 
     def inputs(self, probe_id: str) -> dict:
         return self.requests[probe_id].tensors
 
+    def initial_weights(self, probe_id: str) -> dict:
+        """The weights the judge sent with a probe."""
+        return grouped(self.inputs(probe_id), "w.")
+
     @cache  # noqa: B019 - one Context per submission
     def expected_forward(self) -> dict:
         tensors = self.inputs("forward")
         model = self.ref.SimpleRNN(*plan_module.FORWARD_SIZES)
-        model.load_state_dict(_grouped(tensors, "w."))
+        model.load_state_dict(grouped(tensors, "w."))
         model.eval()
         with torch.no_grad():
-            return {case: model(x) for case, x in _grouped(tensors, "x.").items()}
+            return {case: model(x) for case, x in grouped(tensors, "x.").items()}
 
     @cache  # noqa: B019
     def expected_forward_grads(self) -> dict:
         """Parameter gradients of sum(logits * grad_out) on the main case."""
         tensors = self.inputs("forward")
         model = self.ref.SimpleRNN(*plan_module.FORWARD_SIZES)
-        model.load_state_dict(_grouped(tensors, "w."))
+        model.load_state_dict(grouped(tensors, "w."))
         (model(tensors["x.main"]) * tensors["grad_out"]).sum().backward()
         return {name: p.grad.detach().clone() for name, p in model.named_parameters()}
 
@@ -88,8 +95,8 @@ class Context:
     def expected_step(self, scenario: str) -> tuple[float, dict]:
         tensors = self.inputs("training_step")
         spec = next(s for s in plan_module.STEP_SCENARIOS if s["name"] == scenario)
-        model = readout_with(_grouped(tensors, "w."))
-        stale = _grouped(tensors, f"stale.{scenario}.")
+        model = readout_with(grouped(tensors, "w."))
+        stale = grouped(tensors, f"stale.{scenario}.")
         for name, p in model.named_parameters():
             if name in stale:
                 p.grad = stale[name].clone()
@@ -102,7 +109,7 @@ class Context:
     def expected_train(self, scenario: str) -> tuple[list, dict]:
         tensors = self.inputs("train")
         spec = next(s for s in plan_module.TRAIN_SCENARIOS if s["name"] == scenario)
-        model = readout_with(_grouped(tensors, "w."))
+        model = readout_with(grouped(tensors, "w."))
         losses = self.ref.train(model, tensors["inputs"], tensors["targets"], epochs=spec["epochs"],
                                 lr=spec["lr"], max_grad_norm=spec["max_grad_norm"])
         return losses, {k: v.detach().clone() for k, v in model.named_parameters()}
@@ -117,7 +124,7 @@ class Context:
     @cache  # noqa: B019
     def expected_predict(self) -> torch.Tensor:
         tensors = self.inputs("predict")
-        return self.ref.predict(readout_with(_grouped(tensors, "w.")), tensors["inputs"])
+        return self.ref.predict(readout_with(grouped(tensors, "w.")), tensors["inputs"])
 
 
 def same(got: dict, want: dict, atol: float = 1e-5, rtol: float = 1e-4) -> bool:

@@ -40,6 +40,11 @@ def known_good_step(model, inputs, targets, criterion, optimizer, max_grad_norm=
     return loss.item()
 
 
+def grouped(tensors: dict, prefix: str) -> dict:
+    """The tensors whose names start with ``prefix``, with the prefix removed."""
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
 def sizes_of(weights: dict) -> tuple[int, int, int]:
     """(input_size, hidden_size, output_size) of a state_dict with the exercise's keys."""
     hidden, inputs = weights["rnn.weight_ih_l0"].shape

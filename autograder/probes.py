@@ -17,7 +17,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .harness import known_good_step, parameters_of, readout_with, sizes_of
+from .harness import grouped, known_good_step, parameters_of, readout_with, sizes_of
 
 STUDENT_FILE = "rnn.py"
 # Frames from these are never "the student's line" (used when the file is unknown).
@@ -71,10 +71,6 @@ def _number(value):
 
 def _type_name(value) -> str:
     return type(value).__name__
-
-
-def _grouped(tensors: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def _student_model(student: Student, weights: dict):
@@ -146,10 +142,10 @@ def _borrowed(cls) -> list[str]:
 
 
 def probe_forward(student: Student, args: dict, tensors: dict):
-    model, own_init = _student_model(student, _grouped(tensors, "w."))
+    model, own_init = _student_model(student, grouped(tensors, "w."))
     model.train(False)
     info, out = {"own_init": own_init, "cases": {}, "borrowed": _borrowed(type(model))}, {}
-    for case, x in _grouped(tensors, "x.").items():
+    for case, x in grouped(tensors, "x.").items():
         try:
             with torch.no_grad():
                 y = model(x)
@@ -176,7 +172,7 @@ def probe_forward(student: Student, args: dict, tensors: dict):
 def probe_device_forward(student: Student, args: dict, tensors: dict):
     """Forward on another device (meta, cuda, mps): h0 and friends must follow x."""
     device = torch.device(args["device"])
-    model, _ = _student_model(student, _grouped(tensors, "w."))
+    model, _ = _student_model(student, grouped(tensors, "w."))
     model = model.to(device)
     x = tensors["x"].to(device)
     with torch.no_grad():
@@ -205,7 +201,7 @@ def probe_device_train(student: Student, args: dict, tensors: dict):
             return 0.0
         return known_good_step(model, inputs, targets, criterion, optimizer, max_grad_norm)
 
-    model = readout_with(_grouped(tensors, "w."))
+    model = readout_with(grouped(tensors, "w."))
     original = student.ns.get("training_step")
     train = student.get("train")
     student.ns["training_step"] = recording_step
@@ -229,8 +225,8 @@ def probe_training_step(student: Student, args: dict, tensors: dict):
     info, out = {}, {}
     for scenario in args["scenarios"]:
         name = scenario["name"]
-        model = readout_with(_grouped(tensors, "w."))
-        stale = _grouped(tensors, f"stale.{name}.")
+        model = readout_with(grouped(tensors, "w."))
+        stale = grouped(tensors, f"stale.{name}.")
         for pname, p in model.named_parameters():
             if pname in stale:
                 p.grad = stale[pname].clone()
@@ -261,7 +257,7 @@ def probe_train(student: Student, args: dict, tensors: dict):
 def _train_scenarios(student, train, args, tensors, info, out) -> None:
     for scenario in args["scenarios"]:
         name = scenario["name"]
-        model = readout_with(_grouped(tensors, "w."))
+        model = readout_with(grouped(tensors, "w."))
         try:
             losses = train(model, tensors["inputs"], tensors["targets"],
                            epochs=scenario["epochs"], lr=scenario["lr"],
@@ -278,7 +274,7 @@ def _train_scenarios(student, train, args, tensors, info, out) -> None:
 
 
 def probe_predict(student: Student, args: dict, tensors: dict):
-    model = readout_with(_grouped(tensors, "w."))
+    model = readout_with(grouped(tensors, "w."))
     model.train(True)
     seen = []
     model.register_forward_pre_hook(

@@ -56,8 +56,7 @@ def _accelerator_forward(ctx, device):
     y = tensors.get("y")
     x = ctx.inputs(f"forward@{device}")["x"]
     model = ctx.ref.SimpleRNN(*FORWARD_SIZES)
-    model.load_state_dict({k[2:]: v for k, v in ctx.inputs(f"forward@{device}").items()
-                           if k.startswith("w.")})
+    model.load_state_dict(ctx.initial_weights(f"forward@{device}"))
     with torch.no_grad():
         want = model(x)
     expect(info.get("device") == device and isinstance(y, torch.Tensor)

@@ -4,6 +4,7 @@ import torch
 
 from autograder.checks import check, expect
 from autograder.context import describe_error, same
+from autograder.harness import grouped
 from autograder.plan import FORWARD_SHAPES, FORWARD_SIZES, MAIN_CASE
 
 I, H, O = FORWARD_SIZES
@@ -46,7 +47,7 @@ def test_matches_reference(ctx):
     backward = ctx.info("forward", F).get("backward") or {}
     expect(backward.get("ok") is True,
            f"{F}: backpropagating through the logits failed: {describe_error(backward.get('error'))}")
-    grads = {k[2:]: v for k, v in ctx.result("forward", F).tensors.items() if k.startswith("g.")}
+    grads = grouped(ctx.result("forward", F).tensors, "g.")
     want = ctx.expected_forward_grads()
     expect(same(grads, want, atol=1e-5, rtol=1e-4),
            f"{F}: gradients do not reach every layer as in the reference "

@@ -3,7 +3,7 @@
 import torch
 
 from autograder.checks import check, expect
-from autograder.context import describe_error, same
+from autograder.context import same
 from autograder.plan import TRAIN_SCENARIOS
 
 F = "train"
@@ -11,15 +11,11 @@ EPOCHS = {s["name"]: s["epochs"] for s in TRAIN_SCENARIOS}
 
 
 def _scenario(ctx, name):
-    info = ctx.info("train", F)
-    entry = info.get(name) or {}
-    expect(entry.get("ok") is True, f"{F}: {describe_error(entry.get('error'))}")
-    return entry, {k.split(".", 2)[2]: v for k, v in ctx.result("train", F).tensors.items()
-                   if k.startswith(f"p.{name}.")}
+    return ctx.scenario("train", F, name)
 
 
 def _initial(ctx):
-    return {k[2:]: v for k, v in ctx.inputs("train").items() if k.startswith("w.")}
+    return ctx.initial_weights("train")
 
 
 @check("train.returns_losses")

@@ -5,17 +5,13 @@ import math
 import torch
 
 from autograder.checks import check, expect
-from autograder.context import describe_error, same
+from autograder.context import same
 
 F = "training_step"
 
 
 def _scenario(ctx, name):
-    info = ctx.info("training_step", F)
-    entry = info.get(name) or {}
-    expect(entry.get("ok") is True, f"{F}: {describe_error(entry.get('error'))}")
-    return entry, {k.split(".", 2)[2]: v for k, v in ctx.result("training_step", F).tensors.items()
-                   if k.startswith(f"p.{name}.")}
+    return ctx.scenario("training_step", F, name)
 
 
 @check("training_step.returns_float")
@@ -34,7 +30,7 @@ def test_returns_float(ctx):
 @check("training_step.step_taken")
 def test_step_taken(ctx):
     _, params = _scenario(ctx, "plain")
-    initial = {k[2:]: v for k, v in ctx.inputs("training_step").items() if k.startswith("w.")}
+    initial = ctx.initial_weights("training_step")
     moved = any(not torch.equal(params[k], v) for k, v in initial.items() if k in params)
     expect(moved, f"{F}: the parameters did not change. Hint: call loss.backward() then "
                   "optimizer.step(), and never zero the gradients between the two")
