@@ -55,7 +55,7 @@ def grade_with(grader, submission, results_file: Path, protect: list[str] | None
 
     import quizzes
 
-    from . import judge, report
+    from . import judge
     from . import results as results_module
 
     origin = submission.origin if submission.origin.is_dir() else submission.origin.parent
@@ -78,6 +78,4 @@ def grade_with(grader, submission, results_file: Path, protect: list[str] | None
     quiz_tests = []
     if submission.quiz_text is not None:
         quiz_tests = quizzes.autograder_tests(submission.quiz_text, submission.quiz_source)
-    tests = results_module.build(grade, quiz_tests, "")["tests"]
-    summary = "\n".join([*submission.notes, report.plain_summary(tests)])
-    return results_module.build(grade, quiz_tests, summary)
+    return results_module.build(grade, quiz_tests, submission.notes)

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .judge import Grade
+from .report import plain_summary
 
 OUTPUT_EXCERPT = 4000
 
@@ -30,7 +31,8 @@ def check_writable(path: Path) -> None:
         raise ResultsPathError(f"--results {path}: cannot write in {parent} ({exc.strerror})") from None
 
 
-def build(grade: Grade, quiz_tests: list[dict], summary: str) -> dict:
+def build(grade: Grade, quiz_tests: list[dict], notes: list[str] | None = None) -> dict:
+    """results.json for ``grade`` plus the quiz tests; ``notes`` open the text summary."""
     tests = []
     for outcome in grade.outcomes:
         tests.append({
@@ -45,7 +47,7 @@ def build(grade: Grade, quiz_tests: list[dict], summary: str) -> dict:
         })
     for quiz in quiz_tests:
         tests.append({**quiz, "number": str(len(tests) + 1), "tags": ["quiz"]})
-    output = summary
+    output = "\n".join([*(notes or []), plain_summary(tests)])
     if grade.output.strip():
         total = len(grade.output.encode()) + grade.output_dropped
         shown = grade.output[:OUTPUT_EXCERPT]
