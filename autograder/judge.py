@@ -137,11 +137,8 @@ class Grader:
         protected = [str(paths.PROJECT_ROOT), str(paths.PACKAGE_DIR), *protected]
         session = Session(self.zygote, source, self.limits, protected, self.accelerators)
         session.start(requests)
-        ctx = Context(session, requests, self.reference)
-        ctx.import_error = None
-        for request in requests[:1]:  # wait for the import verdict before judging
-            session.result(request.id)
-        ctx.import_error = session.import_error
+        session.result(requests[0].id)  # the first answer settles whether the import failed
+        ctx = Context(session, requests, self.reference, session.import_error)
         outcomes, internal = run_suites(ctx, self.catalogue)
         session.finish()
         return Grade(
