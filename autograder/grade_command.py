@@ -13,14 +13,15 @@ def _fail(message: str) -> int:
     return 2
 
 
-def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bool = False) -> int:
+def grade_one(submission_path: str, results_path: str | None, limits: Limits, quiet: bool = False) -> int:
     from . import results as results_module
     from . import submission as submission_module
 
-    results_file = Path(results_path).expanduser().absolute()
+    results_file = Path(results_path).expanduser().absolute() if results_path else None
     try:
         submission = submission_module.load(submission_path)
-        results_module.check_writable(results_file)
+        if results_file is not None:
+            results_module.check_writable(results_file)
     except (submission_module.SubmissionError, results_module.ResultsPathError) as exc:
         return _fail(str(exc))
 
@@ -36,10 +37,11 @@ def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bo
         results = grade_with(grader, submission, results_file)
     finally:
         grader.close()
-    try:
-        results_module.write(results_file, results)
-    except OSError as exc:
-        return _fail(f"cannot write {results_file}: {exc.strerror}")
+    if results_file is not None:
+        try:
+            results_module.write(results_file, results)
+        except OSError as exc:
+            return _fail(f"cannot write {results_file}: {exc.strerror}")
     if quiet:
         print(f"{results['score']:g} / {results['extra_data']['max_score']:g}  {submission_path}")
     else:
@@ -49,7 +51,7 @@ def grade_one(submission_path: str, results_path: str, limits: Limits, quiet: bo
     return 0
 
 
-def grade_with(grader, submission, results_file: Path, protect: list[str] | None = None) -> dict:
+def grade_with(grader, submission, results_file: Path | None, protect: list[str] | None = None) -> dict:
     """Grade a loaded submission with a running grader; return the results dict."""
     import time
 
@@ -68,7 +70,7 @@ def grade_with(grader, submission, results_file: Path, protect: list[str] | None
     if submission.source is None:
         grade = nothing_graded(submission.problem)
     else:
-        hidden = [str(origin), str(results_file.parent), *(protect or [])]
+        hidden = [str(origin), *([str(results_file.parent)] if results_file else []), *(protect or [])]
         try:
             grade = grader.grade(submission.source, hidden)
         except Exception as exc:  # noqa: BLE001 - a grader fault must still leave a valid file
