@@ -11,6 +11,12 @@ Scores follow nbgrader's own CSV export: the submission's score less its late
 penalty, never below 0; a student without a submission scores 0. With
 ``scale_to`` set, scores are rescaled to that many points (the LMS column's
 maximum).
+
+The files are written by :mod:`autograder.lms.csv_files`, like
+``python -m autograder export-grades``: atomically, with every cell a
+spreadsheet would run as a formula (a name starting with ``=``, ``+``, ``-``,
+``@``) prefixed with ``'``. For grades you can stand behind, prefer
+``export-grades`` over the project's grader results (see the README).
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Dict, Enum, Float, Unicode
+
+from ..lms import csv_files
+from ..lms.csv_files import number
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,8 @@ class _LMSExport(ExportPlugin):
 
     def write(self, header: list[str], rows: list[list[str]]) -> None:
         dest = self.destination()
-        with dest.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
+        csv_files.write(dest, header, rows)
         self.log.info("Wrote %d rows to %s", len(rows), dest)
-
-
-def number(value: float) -> str:
-    """Points as LMS importers read them: '12.5', '3', never '1e+02'."""
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in {"", "-0"} else text
 
 
 CANVAS_FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
