@@ -20,10 +20,9 @@ including ``edx``. The score is ``points * fraction``, rounded to 4 decimals.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from .answers import AnswerSheet, RawAnswer
+from .answers import MAX_KEY_CHARS, MAX_NOTES, AnswerSheet, RawAnswer
 from .bank import Bank, Question
 from .shuffle import SecretMissing, course_secret, label_map, option_order
 
@@ -97,20 +96,35 @@ class SheetResult:
 
 
 def resolve_question_id(bank: Bank, key: str) -> str | None:
-    """Bank question id for an answer key: exact, case-insensitive or q1 == q01."""
+    """Bank question id for an answer key: exact, case-insensitive or q1 == q01.
+
+    String operations only, no regular expression: the key is student text.
+    """
+    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS:
+        return None
     if bank.get(key):
         return key
     lowered = key.strip().lower()
     for q in bank.questions:
         if q.id.lower() == lowered:
             return q.id
-    m = re.fullmatch(r"q?0*(\d+)", lowered)
-    if m:
+    number = _question_number(lowered, optional_q=True)
+    if number is not None:
         for q in bank.questions:
-            qm = re.fullmatch(r"q0*(\d+)", q.id.lower())
-            if qm and qm.group(1) == m.group(1):
+            if _question_number(q.id.lower(), optional_q=False) == number:
                 return q.id
     return None
+
+
+def _question_number(text: str, *, optional_q: bool) -> int | None:
+    """3 for "q03" (and for "3" when ``optional_q``), else None."""
+    if text.startswith("q"):
+        text = text[1:]
+    elif not optional_q:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 def score_sheet(bank: Bank, sheet: AnswerSheet, scheme: str = DEFAULT_SCHEME, *,
@@ -125,22 +139,31 @@ def score_sheet(bank: Bank, sheet: AnswerSheet, scheme: str = DEFAULT_SCHEME, *,
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r} (choose from {', '.join(SCHEMES)})")
     notes = list(sheet.notes)
-    by_qid: dict[str, RawAnswer] = {}
-    extra: dict[str, list[str]] = {}
+    every: dict[str, list[RawAnswer]] = {}
+    unknown = 0
     for raw in sheet.answers:
         where = f"{sheet.source}:{raw.line}" if raw.line else sheet.source
         qid = resolve_question_id(bank, raw.key)
         if qid is None:
-            ids = ", ".join(q.id for q in bank.questions)
-            notes.append(f"{where}: unknown question id {raw.key!r} (answer {raw.written} not "
-                         f"scored); this quiz has {ids}")
+            unknown += 1
+            if unknown <= MAX_NOTES:
+                ids = ", ".join(q.id for q in bank.questions)
+                notes.append(f"{where}: unknown question id {raw.key!r} (answer {raw.written} "
+                             f"not scored); this quiz has {ids}")
             continue
-        if qid in by_qid:
-            first = by_qid[qid]
-            extra.setdefault(qid, []).append(
-                f"answered more than once ({_at(first)}{first.written}; {_at(raw)}"
-                f"{raw.written}); the last one counts")
-        by_qid[qid] = raw
+        every.setdefault(qid, []).append(raw)
+    if unknown > MAX_NOTES:
+        notes.append(f"{sheet.source}: ... and {unknown - MAX_NOTES} more answers to unknown "
+                     "question ids")
+    by_qid = {qid: raws[-1] for qid, raws in every.items()}
+    extra: dict[str, list[str]] = {}
+    for qid, raws in every.items():
+        if len(raws) > 1:
+            first, last = raws[0], raws[-1]
+            between = "; ..." if len(raws) > 2 else ""
+            extra[qid] = [f"answered more than once ({len(raws)} times: {_at(first)}"
+                          f"{first.written}{between}; {_at(last)}{last.written}); the last one "
+                          "counts"]
 
     order_sid = student_id or sheet.student_id
     secret_bytes: bytes | None = None
@@ -201,13 +224,29 @@ def _at(raw: RawAnswer) -> str:
     return f"line {raw.line}: " if raw.line else ""
 
 
+MULTIPLE_NOT_RIGHT = ("Not fully right: a choice is wrong or a right one is missing. "
+                      "Feedback on each option is given once the whole answer is right, so "
+                      "that ticking every box cannot reveal the answer.")
+
+
 def _feedback(r: QuestionResult, sheet, secret_bytes, order_sid, reveal) -> list[str]:
+    """Feedback on the options chosen; the key only with ``reveal``.
+
+    Without ``reveal`` nothing here may tell a student who did not earn full marks
+    which option is right. A single-answer question shows the feedback of the one
+    option chosen (written not to name the key). A multiple-answer question shows
+    per-option feedback only when the answer is fully right: otherwise the verdicts
+    on the options chosen would give the key away to whoever ticks every box.
+    """
     q = r.question
     out = []
     if r.chosen and not (q.type == "single" and len(r.chosen) > 1):
-        shown = _shown_labels(q, secret_bytes, order_sid)
-        for oid in r.chosen:
-            out.append(f"({shown[oid]}) {q.option(oid).feedback}")
+        if q.type == "multiple" and not r.passed and not reveal:
+            out.append(MULTIPLE_NOT_RIGHT)
+        else:
+            shown = _shown_labels(q, secret_bytes, order_sid)
+            for oid in r.chosen:
+                out.append(f"({shown[oid]}) {q.option(oid).feedback}")
     if reveal:
         shown = _shown_labels(q, secret_bytes, order_sid)
         keys = ", ".join(shown[o.id] for o in q.options if o.correct)
@@ -233,7 +272,7 @@ def gradescope_tests(result: SheetResult, *, visibility: str = "visible") -> lis
             "score": r.score,
             "max_score": r.max_score,
             "status": "passed" if r.passed else "failed",
-            "output": "\n".join([head, *r.messages]),
+            "output": _capped([head, *r.messages]),
             "visibility": visibility,
         })
     if result.notes:
@@ -242,10 +281,23 @@ def gradescope_tests(result: SheetResult, *, visibility: str = "visible") -> lis
             "score": 0.0,
             "max_score": 0.0,
             "status": "failed",
-            "output": "\n".join(result.notes),
+            "output": _capped(result.notes),
             "visibility": visibility,
         })
     return tests
+
+
+MAX_OUTPUT_LINES = 30
+MAX_OUTPUT_CHARS = 6000
+
+
+def _capped(lines: list[str]) -> str:
+    """A test's output, bounded: student text in it is already cut to size."""
+    if len(lines) > MAX_OUTPUT_LINES:
+        lines = [*lines[: MAX_OUTPUT_LINES - 1],
+                 f"... and {len(lines) - MAX_OUTPUT_LINES + 1} more lines"]
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_OUTPUT_CHARS else text[: MAX_OUTPUT_CHARS - 1] + "…"
 
 
 def _fmt(x: float) -> str:
