@@ -5,8 +5,12 @@ RESPONSES is either
 - a CSV file with a header ``student_id,q01,q02,...`` and one row per student;
   a cell holds canonical option ids (``b``, or ``a;c`` / ``a c`` for several);
   an empty cell is "not answered"; or
-- a folder of answer files (``*.toml``, the students' ``quiz_answers.toml``
-  renamed), the student id taken from ``student_id`` in the file or the file name.
+- a cohort folder, as the grader reads it (see :func:`read_cohort`):
+  ``COHORT/<student>.toml`` (the student id from ``student_id`` in the file, else
+  the file name), ``COHORT/<student>/.../quiz_answers.toml`` and notebooks
+  ``COHORT/<student>/.../*.ipynb`` whose cell tagged ``quiz-answers`` holds the
+  answers (nbgrader: ``submitted/<student>/<assignment>/``), the student being
+  the first path component under the cohort folder.
 
 Per question (item scores are points earned; fractions are score / points):
 
@@ -31,7 +35,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answers import AnswerSheet, RawAnswer, parse_answers
+from . import ANSWERS_FILENAME, MAX_NOTEBOOK_BYTES, answers_from_notebook
+from .answers import MAX_TEXT_BYTES, AnswerSheet, RawAnswer, parse_answers
 from .bank import Bank
 from .scoring import DEFAULT_SCHEME, score_sheet
 
@@ -59,19 +64,182 @@ class QuizStats:
     max_total: float
 
 
-def read_responses(path: str | Path, bank: Bank) -> list[tuple[str, AnswerSheet]]:
+# Walking a cohort folder: students' files are untrusted, the walk is bounded.
+MAX_DEPTH = 6  # folders below the cohort folder (nbgrader needs 2)
+MAX_ENTRIES = 200_000  # directory entries looked at, in all
+SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}  # and every hidden folder
+
+
+@dataclass
+class Cohort:
+    responses: list[tuple[str, AnswerSheet]]  # (student, sheet), sorted by student
+    problems: list[str]  # per file or student: what was skipped and why
+    sources: dict[str, str]  # student -> the file its answers came from
+
+
+def read_responses(path: str | Path, bank: Bank | None = None) -> list[tuple[str, AnswerSheet]]:
+    """(student, sheet) pairs from a CSV file or a cohort folder; ValueError if none."""
     p = Path(path)
     if p.is_dir():
-        files = sorted(p.glob("*.toml"))
-        if not files:
-            raise ValueError(f"{p}: no *.toml answer files in this folder")
-        out = []
-        for f in files:
-            sheet = parse_answers(f.read_bytes(), str(f))
-            out.append((sheet.student_id or f.stem, sheet))
-        return out
+        cohort = read_cohort(p)
+        if not cohort.responses:
+            raise ValueError(_nothing_found(p, cohort))
+        return cohort.responses
     text = p.read_text(encoding="utf-8-sig")
     return read_responses_csv(text, str(p))
+
+
+def _nothing_found(folder: Path, cohort: Cohort) -> str:
+    why = f" ({len(cohort.problems)} files skipped: {cohort.problems[0]})" if cohort.problems else ""
+    return (f"{folder}: no answer files (quiz_answers.toml, *.toml at the top, or notebooks "
+            f"with a quiz-answers cell){why}")
+
+
+def read_cohort(folder: str | Path) -> Cohort:
+    """Every student's answers under ``folder``, as the grader lays a cohort out.
+
+    - ``folder/<name>.toml``: one student per file; the id is ``student_id`` in the
+      file, else ``<name>`` (a flat folder of answer files);
+    - ``folder/<student>/**/quiz_answers.toml``: the student is the first path
+      component under ``folder``, whatever lies between (nbgrader:
+      ``submitted/<student>/<assignment>/``);
+    - ``folder/<student>.ipynb`` and ``folder/<student>/**/*.ipynb``: the notebook's
+      cell tagged ``quiz-answers``.
+
+    One answer source per student: the shallowest ``quiz_answers.toml``, else the
+    shallowest notebook with a quiz cell (ties: by path); the others are reported.
+    Symbolic links are never followed, hidden folders (``.ipynb_checkpoints``...)
+    are skipped, the walk stops at :data:`MAX_DEPTH` folders and
+    :data:`MAX_ENTRIES` entries, and a file that cannot be read is reported in
+    ``problems`` and skipped: reading goes on.
+    """
+    root = Path(folder)
+    problems: list[str] = []
+    found: dict[str, list[tuple[int, int, str, Path]]] = {}  # student -> candidates
+    for path, parts, kind in _walk(root, problems):
+        student = parts[0] if len(parts) > 1 else Path(parts[0]).stem
+        rank = 0 if kind == "toml" else 1
+        found.setdefault(student, []).append((rank, len(parts), "/".join(parts), path))
+    responses: list[tuple[str, AnswerSheet]] = []
+    sources: dict[str, str] = {}
+    for student in sorted(found):
+        candidates = sorted(found[student])
+        used = None
+        for rank, depth, rel, path in candidates:
+            sheet = _read_one(path, rel, rank, problems)
+            if sheet is None:
+                continue
+            used = rel
+            name = sheet.student_id if depth == 1 and rank == 0 and sheet.student_id else student
+            responses.append((name, sheet))
+            sources[name] = rel
+            break
+        if used is not None:
+            others = [rel for _, _, rel, _ in candidates if rel != used]
+            if others:
+                problems.append(f"{student}: answers taken from {used}; also found "
+                                f"{', '.join(others[:3])}{' ...' if len(others) > 3 else ''}")
+    responses, dropped = _unique(responses)
+    problems.extend(dropped)
+    responses.sort(key=lambda pair: pair[0])
+    if responses and {s for s, _ in responses} == {"submitted"}:
+        problems.append(f"{root}: every answer file is under {root / 'submitted'}: "
+                        f"analyze {root / 'submitted'} so that each student is one folder")
+    return Cohort(responses, problems, sources)
+
+
+def _walk(root: Path, problems: list[str]):
+    """(path, parts under root, "toml" or "ipynb") for candidate files, without links."""
+    import os
+
+    seen = 0
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while stack:
+        folder, parts = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listing = sorted(entries, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(f"{'/'.join(parts) or folder}: cannot list "
+                            f"({exc.strerror or type(exc).__name__}); skipped")
+            continue
+        subfolders = []
+        for entry in listing:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                problems.append(f"{root}: stopped after {MAX_ENTRIES} entries; the rest was "
+                                "not read")
+                return
+            name = entry.name
+            rel = (*parts, name)
+            try:
+                if name.startswith(".") or entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if name not in SKIP_DIRS:
+                        if len(rel) <= MAX_DEPTH:
+                            subfolders.append((entry.path, rel))
+                        else:
+                            problems.append(f"{'/'.join(rel)}: more than {MAX_DEPTH} folders "
+                                            "deep; not read")
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            if name.endswith(".ipynb"):
+                yield Path(entry.path), rel, "ipynb"
+            elif name == ANSWERS_FILENAME or (not parts and name.endswith(".toml")):
+                yield Path(entry.path), rel, "toml"
+        stack.extend(reversed(subfolders))
+
+
+def _read_one(path: Path, rel: str, rank: int, problems: list[str]) -> AnswerSheet | None:
+    limit = MAX_TEXT_BYTES if rank == 0 else MAX_NOTEBOOK_BYTES
+    try:
+        data = _read_bounded(path, limit + 1)
+    except OSError as exc:
+        problems.append(f"{rel}: cannot read ({exc.strerror or type(exc).__name__}); skipped")
+        return None
+    if rank == 1:
+        if len(data) > limit:
+            problems.append(f"{rel}: notebook over {limit // 2**20} MiB; skipped")
+            return None
+        text = answers_from_notebook(data)
+        if text is None:
+            problems.append(f"{rel}: no cell tagged quiz-answers (or not a notebook); skipped")
+            return None
+        sheet = parse_answers(text, rel)
+    else:
+        sheet = parse_answers(data, rel)
+    if not sheet.readable:
+        problems.append(f"{rel}: {sheet.notes[0] if sheet.notes else 'unreadable'}; skipped")
+        return None
+    return sheet
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, without following a symbolic link."""
+    import os
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as f:
+        return f.read(limit)
+
+
+def _unique(responses):
+    """One response per student id (a file's student_id may repeat another's)."""
+    seen: dict[str, int] = {}
+    out, problems = [], []
+    for sid, sheet in responses:
+        if sid in seen:
+            problems.append(f"{sheet.source}: student {sid!r} already answered in "
+                            f"{out[seen[sid]][1].source}; skipped")
+            continue
+        seen[sid] = len(out)
+        out.append((sid, sheet))
+    return out, problems
 
 
 def read_responses_csv(text: str, source: str = "responses.csv") -> list[tuple[str, AnswerSheet]]:
@@ -193,34 +361,59 @@ def print_table(stats: QuizStats, file=None) -> None:
                   f"mean {stats.mean:.2f} / {stats.max_total:g}, sd {stats.sd:.2f}")
 
 
-def plot(stats: QuizStats, path: str | Path) -> None:
-    import matplotlib
+ROW_INCHES = 0.3  # height of one question's row: labels 8 pt high never touch
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    ids = [it.qid for it in stats.items]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    xs = range(len(ids))
-    ax1.bar([x - 0.2 for x in xs], [it.difficulty for it in stats.items], 0.4, label="p")
-    ax1.bar([x + 0.2 for x in xs], [it.discrimination for it in stats.items], 0.4, label="D")
-    ax1.set_xticks(list(xs), ids, rotation=45)
-    ax1.axhline(0, color="black", linewidth=0.8)
+def figure(stats: QuizStats):
+    """The item-analysis figure: one row per question, so no label can overlap another.
+
+    Left: difficulty p and discrimination D; right: item-rest point-biserial r
+    (red below 0.2: review the item; grey "n/a" where r is undefined). Question ids
+    label the shared rows, and the figure grows with the number of questions.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+
+    items = stats.items
+    n = len(items)
+    height = max(3.2, ROW_INCHES * n + 2.0)
+    fig = Figure(figsize=(11, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    rows = list(range(n))
+    ax1.barh([y - 0.2 for y in rows], [it.difficulty for it in items], 0.4, label="difficulty p",
+             color="#4C72B0")
+    ax1.barh([y + 0.2 for y in rows], [it.discrimination for it in items], 0.4,
+             label="discrimination D (27 %)", color="#DD8452")
+    ax1.set_yticks(rows, [it.qid for it in items], fontsize=8)
+    ax1.set_ylim(n - 0.5, -0.5)  # first question on top
+    low = min([0.0, *(it.discrimination for it in items)])
+    ax1.set_xlim(min(-0.1, low - 0.05), 1.05)
+    ax1.axvline(0, color="black", linewidth=0.8)
+    ax1.set_xlabel("fraction")
     ax1.set_title("Difficulty p and discrimination D")
-    ax1.legend()
-    rs = [it.point_biserial if it.point_biserial is not None else 0.0 for it in stats.items]
-    ax2.scatter([it.difficulty for it in stats.items], rs)
-    for it, r in zip(stats.items, rs, strict=True):
-        ax2.annotate(it.qid, (it.difficulty, r), fontsize=8)
-    ax2.axhline(0.2, color="grey", linestyle="--", linewidth=0.8)
-    ax2.set_xlabel("difficulty p")
-    ax2.set_ylabel("item-rest point-biserial")
-    ax2.set_xlim(-0.05, 1.05)
-    ax2.set_title("Items (r < 0.2: review)")
+    rs = [it.point_biserial for it in items]
+    colors = ["#999999" if r is None else ("#C44E52" if r < 0.2 else "#55A868") for r in rs]
+    ax2.barh(rows, [0.0 if r is None else r for r in rs], 0.6, color=colors)
+    for y, r in zip(rows, rs, strict=True):
+        if r is None:
+            ax2.text(0.02, y, "n/a", va="center", ha="left", fontsize=7, color="#555555")
+    ax2.axvline(0, color="black", linewidth=0.8)
+    ax2.axvline(0.2, color="grey", linestyle="--", linewidth=0.8)
+    low = min([0.0, *(r for r in rs if r is not None)])
+    ax2.set_xlim(min(-0.1, low - 0.05), 1.05)
+    ax2.tick_params(axis="y", labelleft=False)
+    ax2.set_xlabel("item-rest point-biserial r")
+    ax2.set_title("Item-rest r (red: below 0.2, review)")
     name = "KR-20" if stats.kr20 else "alpha"
     fig.suptitle(f"{stats.n_students} students, {name} = {_f(stats.alpha, 2)}, "
                  f"SEM = {_f(stats.sem, 2)}")
-    fig.tight_layout()
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def plot(stats: QuizStats, path: str | Path) -> None:
+    fig = figure(stats)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(fig)

@@ -100,9 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="item analysis of a cohort's answers (table, CSV, PNG)",
                        description="Item analysis. RESPONSES is a CSV (header "
                                    "student_id,q01,q02,...; cells like 'b' or 'a;c') or a "
-                                   "folder of *.toml answer files.",
+                                   "cohort folder: <student>.toml files, "
+                                   "<student>/.../quiz_answers.toml (e.g. nbgrader's "
+                                   "submitted/<student>/<assignment>/) or notebooks with a "
+                                   "quiz-answers cell; the student is the first path component "
+                                   "under the folder. Try it on the bundled sample:\n"
+                                   "  python -m quizzes analyze quizzes/samples/cohort",
                        epilog=_schemes_epilog())
-    a.add_argument("responses", metavar="RESPONSES", help="CSV file or folder of answer files")
+    a.add_argument("responses", metavar="RESPONSES", help="CSV file or cohort folder")
     a.add_argument("--csv", default="out/item-analysis.csv", metavar="PATH",
                    help="CSV report (default: %(default)s)")
     a.add_argument("--png", default="out/item-analysis.png", metavar="PATH",
@@ -212,23 +217,35 @@ def cmd_export(args) -> int:
             out = str(Path(args.out) / Path(default).name) if args.out else default
         else:
             out = args.out or default
-        _write(out, export(name, bank))
+        try:
+            data = export(name, bank)
+        except ModuleNotFoundError as exc:
+            raise CLIError(f"exports need the {exc.name} package: pip install {exc.name}") from None
+        _write(out, data)
         print(f"{name}: wrote {out}")
     return 0
 
 
 def cmd_analyze(args) -> int:
-    from .analysis import analyze, plot, print_table, read_responses, to_csv
+    from .analysis import analyze, plot, print_table, read_cohort, read_responses, to_csv
 
     bank = _bank(args)
-    if not Path(args.responses).exists():
+    where = Path(args.responses)
+    if not where.exists():
         raise CLIError(f"{args.responses}: no such file or folder")
     try:
-        responses = read_responses(args.responses, bank)
-    except (ValueError, UnicodeDecodeError) as exc:
+        if where.is_dir():
+            cohort = read_cohort(where)
+            for problem in cohort.problems:
+                print(f"note: {problem}", file=sys.stderr)
+            responses = cohort.responses
+        else:
+            responses = read_responses(where, bank)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
         raise CLIError(str(exc)) from None
     if not responses:
-        raise CLIError(f"{args.responses}: no responses")
+        raise CLIError(f"{args.responses}: no answer files (quiz_answers.toml, *.toml at the "
+                       "top, or notebooks with a quiz-answers cell)")
     stats = analyze(bank, responses, args.scheme, secret=_secret(args, required=False))
     print_table(stats)
     _write(args.csv, to_csv(stats))
