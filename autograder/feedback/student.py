@@ -129,7 +129,7 @@ def _score_html(v: StudentView) -> str:
     if v.parts:
         out.append('<ul class="parts" aria-label="Points per part">')
         for part, score, max_score in v.parts:
-            out.append(f'<li><span>{h(part_label(part))}</span>{_meter(score, max_score)}'
+            out.append(f'<li><span>{h(part_label(part))}</span> {_meter(score, max_score)} '
                        f'<span class="pts">{pts(score)} / {pts(max_score)}</span></li>')
         out.append("</ul>")
     out.append("</section>\n")
@@ -200,13 +200,13 @@ def _checks_html(v: StudentView) -> str:
         if not n_failed:  # nothing to read here: one line, the checks on demand
             out.append(f'<details class="fn" id="{anchor}"><summary><span><span class="fname mono">'
                        f'{h1(function, 120)}</span> <span class="tag ok">all {len(checks)} passed</span>'
-                       f'</span><span class="pts">{pts(got)} / {pts(total)}</span></summary>'
+                       f'</span> <span class="pts">{pts(got)} / {pts(total)}</span></summary>'
                        '<ul class="checks">')
             out.extend(_check_html(c) for c in checks)
             out.append("</ul></details>")
             continue
         out.append(f'<section class="fn" id="{anchor}" aria-label="{h1(function)}">'
-                   f'<h4><span class="mono">{h1(function, 120)}</span><span class="pts">'
+                   f'<h4><span class="mono">{h1(function, 120)}</span> <span class="pts">'
                    f'{n_failed} of {len(checks)} failed · {pts(got)} / {pts(total)}</span></h4>'
                    '<ul class="checks">')
         out.extend(_check_html(c) for c in checks)
