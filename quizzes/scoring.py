@@ -262,7 +262,12 @@ def _shown_labels(q: Question, secret_bytes, order_sid) -> dict[str, str]:
 
 
 def gradescope_tests(result: SheetResult, *, visibility: str = "visible") -> list[dict]:
-    """Gradescope test dicts, one per question, plus one for file-level notes."""
+    """Gradescope test dicts, one per question, plus one for file-level notes.
+
+    Each has ``name``, ``score``, ``max_score``, ``status``, ``output`` (what the
+    student reads), ``visibility`` and ``extra_data``: ``{"check": question id,
+    "chosen": canonical option ids}`` for a question, ``{}`` for the file notes.
+    """
     tests = []
     for r in result.questions:
         q = r.question
@@ -274,6 +279,9 @@ def gradescope_tests(result: SheetResult, *, visibility: str = "visible") -> lis
             "status": "passed" if r.passed else "failed",
             "output": _capped([head, *r.messages]),
             "visibility": visibility,
+            # not shown by Gradescope: the question and the canonical ids chosen (never
+            # the key), so reports need not read the choices back out of ``output``
+            "extra_data": {"check": q.id, "chosen": list(r.chosen)},
         })
     if result.notes:
         tests.append({
@@ -283,6 +291,7 @@ def gradescope_tests(result: SheetResult, *, visibility: str = "visible") -> lis
             "status": "failed",
             "output": _capped(result.notes),
             "visibility": visibility,
+            "extra_data": {},
         })
     return tests
 

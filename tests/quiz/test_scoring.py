@@ -66,10 +66,13 @@ def test_autograder_tests_shape(bank):
     tests = quizzes.autograder_tests('q01 = "b"\n')
     assert len(tests) == len(bank.questions)
     for t in tests:
-        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility",
+                          "extra_data"}
+        assert t["extra_data"]["check"] == t["name"][5:8].lower()
         assert t["name"].startswith("Quiz Q") and t["visibility"] == "visible"
         assert t["status"] in ("passed", "failed")
     assert tests[0]["output"].startswith("1/1 points")
+    assert tests[0]["extra_data"]["chosen"] == ["b"] and tests[1]["extra_data"]["chosen"] == []
     assert "not answered" in tests[1]["output"] and tests[1]["score"] == 0
     assert quizzes.ANSWERS_FILENAME == "quiz_answers.toml"
 
