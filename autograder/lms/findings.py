@@ -15,11 +15,16 @@ REGRADE = ("students who need a regrade (status not_run or grader_error; not exp
            "score: fix the cause and run grade-all again)")
 UNKNOWN_TIME = "submission time unknown (late policy NOT applied)"
 NOT_EXPORTED = "students who could not be exported"
+PENDING = ("students who need a regrade (status not_run or grader_error; posted as PendingManual, "
+           "without a score: fix the cause, run grade-all again, then push again)")
+NO_USER_ID = "students without an LTI user id (not posted)"
+REFUSED = "scores the platform refused (not posted)"
 LATE = "late submissions"
 ROSTER_NOTES = "roster notes"
 ASSIGNMENT = "assignment column"
 FLAGGED = {LEFT_OUT: True, NOT_IN_ROSTER: True, NO_RESULTS: True, REGRADE: True, UNKNOWN_TIME: True,
-           NOT_EXPORTED: True, LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
+           NOT_EXPORTED: True, PENDING: True, NO_USER_ID: True, REFUSED: True,
+           LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
 
 
 @dataclass

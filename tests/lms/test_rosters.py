@@ -89,7 +89,6 @@ def test_bad_id_map_stops_the_export_with_exit_2(cli, results, tmp_path):
 
 
 def test_nbgrader_plugins_write_through_the_safe_csv_writer(tmp_path):
-    pytest.importorskip("nbgrader")
     from autograder.nbgrader_course.exports import CanvasExportPlugin, MoodleExportPlugin, number
 
     for plugin in (CanvasExportPlugin, MoodleExportPlugin):
