@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import ASSIGNMENT
-from .scaffold import ScaffoldError, init_course
+from .scaffold import EXCHANGE_DIR, ScaffoldError, init_course
 
 NEXT_STEPS = f"""\
 Next, from that folder (nbgrader reads nbgrader_config.py from the current directory):
   nbgrader generate_assignment {ASSIGNMENT} --force
-  nbgrader release_assignment {ASSIGNMENT}
+  nbgrader release_assignment {ASSIGNMENT}    # into the course's own exchange/
 See autograder/nbgrader_course/README.md for the whole sequence."""
 
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for path in written:
         print(f"written     {path}")
+    print(f"exchange    {Path(args.course_dir) / EXCHANGE_DIR}  (Exchange.root)")
     print(NEXT_STEPS)
     return 0
 

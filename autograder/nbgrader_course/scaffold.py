@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from . import ASSIGNMENT, NOTEBOOK_NAME, TEMPLATE_DIR
 
 CONFIG_NAME = "nbgrader_config.py"
+EXCHANGE_DIR = "exchange"  # c.Exchange.root in the template: beside nbgrader_config.py
+# rwx for all, as nbgrader's release_assignment insists (it chmods the root to 0o777
+# otherwise), plus the sticky bit, as on /tmp: a user cannot remove others' files.
+EXCHANGE_MODE = 0o1777
 COURSE_ID_LINE = re.compile(r'^c\.CourseDirectory\.course_id = ".*"$', re.M)
 
 
@@ -27,9 +32,11 @@ def config_text(course_id: str | None = None) -> str:
 
 def init_course(course_dir: str | Path, *, course_id: str | None = None,
                 force: bool = False) -> list[Path]:
-    """Write ``nbgrader_config.py`` and ``source/module11/rnn.ipynb`` into ``course_dir``.
+    """Write ``nbgrader_config.py`` and ``source/module11/rnn.ipynb`` into ``course_dir``,
+    and make the course's exchange folder (``exchange/``, :data:`EXCHANGE_MODE`).
 
-    Refuses to overwrite either file unless ``force``. Returns the files written.
+    Refuses to overwrite either file unless ``force``; an existing exchange folder
+    is left as it is (it may hold releases and submissions). Returns the files written.
     """
     course = Path(course_dir)
     notebook = TEMPLATE_DIR / "source" / ASSIGNMENT / NOTEBOOK_NAME
@@ -45,5 +52,18 @@ def init_course(course_dir: str | Path, *, course_id: str | None = None,
     for path, text in targets.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    make_exchange(course)
     return list(targets)
+
+
+def make_exchange(course: Path) -> Path:
+    """``course/exchange`` with :data:`EXCHANGE_MODE`, unless it exists already."""
+    exchange = course / EXCHANGE_DIR
+    if exchange.is_symlink() or exchange.exists():
+        if not exchange.is_dir():
+            raise ScaffoldError(f"{exchange} exists and is not a folder")
+        return exchange
+    exchange.mkdir()
+    os.chmod(exchange, EXCHANGE_MODE)  # mkdir's mode is cut by the umask
+    return exchange
 

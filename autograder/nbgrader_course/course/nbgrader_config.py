@@ -4,9 +4,20 @@
 # run every nbgrader command from the course folder.
 # Made by `python -m autograder.nbgrader_course init COURSE_DIR`.
 
+import os
+
 c = get_config()  # noqa: F821 - nbgrader provides get_config when it loads this file
 
 c.CourseDirectory.course_id = "module11-rnn"
+
+# --- the exchange: where release_assignment puts the release, collect picks up ------
+# nbgrader's default, /srv/nbgrader/exchange, needs root to create. This course keeps
+# its own, exchange/ beside this file (init made it; nbgrader wants it writable by
+# everyone, and init adds the sticky bit so no user can remove another's files).
+# A JupyterHub course where students fetch and submit: point every instructor's and
+# student's config at one shared folder instead, e.g. "/srv/nbgrader/exchange".
+_here = os.path.dirname(os.path.abspath(globals().get("__file__", "nbgrader_config.py")))
+c.Exchange.root = os.path.join(_here, "exchange")
 
 # --- generate_assignment: what students receive -------------------------------------
 # Solution regions become this stub; hidden test regions are removed (ClearHiddenTests).
