@@ -120,7 +120,8 @@ def _answer(test: dict, view, qid: str, q) -> QuizAnswer:
             option = q.option(oid) if (q and oid) else None
             answer.chosen.append(Chosen(label=m.group(1), option_id=oid,
                                         text=option.text if option else "",
-                                        feedback=m.group(2), correct=option.correct if option else None))
+                                        feedback=option.feedback if option else m.group(2),
+                                        correct=option.correct if option else None))
             continue
         answer.notes.append(line)
     if given_ids is not None and q is not None:

@@ -234,7 +234,9 @@ def _scores(views) -> str:
     mean = statistics.fmean(scores)
     median = statistics.median(scores)
     sd = statistics.pstdev(scores) if len(scores) > 1 else 0.0
-    out.append(f'<p><strong>{len(graded)}</strong> graded: mean {pts(mean)}, median {pts(median)}, '
+    percents = [v.percent for v in graded if v.percent is not None]
+    mean_pct = f" ({statistics.fmean(percents):.0f} %)" if percents else ""
+    out.append(f'<p><strong>{len(graded)}</strong> graded: mean {pts(mean)}{mean_pct}, median {pts(median)}, '
                f'sd {pts(sd)}, lowest {pts(min(scores))}, highest {pts(max(scores))} of {pts(max_score)}.'
                + (f" {plural(len(views) - len(graded), 'submission')} not graded "
                   f"{'is' if len(views) - len(graded) == 1 else 'are'} left out."

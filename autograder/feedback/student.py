@@ -14,7 +14,7 @@ from . import model, style, svg
 from .model import CheckView, StudentView, part_label
 from .quiz import QuizAnswer
 from .text import fmt_points as pts
-from .text import h, h1, md, md_code, one_line, plural
+from .text import h, h1, h_bank, md, md_bank, md_code, one_line, plural
 
 COURSE = "Module 11 · Recurrent Neural Networks"
 STUDENT_COLOR, REFERENCE_COLOR = "#c2410c", "#1d4ed8"
@@ -347,19 +347,20 @@ def _quiz_html(v: StudentView) -> str:
                    f'<span>{_quiz_tag(a)} <span class="muted">{pts(a.score)} / {pts(a.max_score)}</span>'
                    f'</span></header>')
         if a.in_bank:
-            out.append(f'<p class="prompt">{h(a.prompt, 2000)}</p>')
+            out.append(f'<p class="prompt">{h_bank(a.prompt)}</p>')
         if a.chosen:
             out.append("<p><strong>You chose:</strong></p><ul>")
             for c in a.chosen:
                 label = f"({h1(c.label, 20)}) "
-                what = h(c.text, 2000) if c.text else ""
-                fb = f'<br><span class="muted">{h(c.feedback, 2000)}</span>' if c.feedback else ""
+                text = h_bank if c.option_id else h  # matched: the bank's words; else as the results say
+                what = text(c.text) if c.text else ""
+                fb = f'<br><span class="muted">{text(c.feedback)}</span>' if c.feedback else ""
                 out.append(f"<li>{label}{what}{fb}</li>")
             out.append("</ul>")
         for note in a.notes:
             out.append(f"<p class=\"muted\">{h(note, 1000)}</p>")
         if a.explanation:
-            why = h(" ".join(a.explanation.split()))
+            why = h_bank(a.explanation)
             out.append(f'<p class="explanation"><strong>Why:</strong> {why}</p>')
         out.append("</article>")
     out.append("</section>\n")
@@ -501,10 +502,11 @@ def _quiz_md(v: StudentView) -> list[str]:
         title = a.qid.upper() if a.in_bank else a.name
         out += [f"### {md(title)}: {status} ({pts(a.score)} / {pts(a.max_score)})", ""]
         if a.in_bank:
-            out += [md(a.prompt, 2000), ""]
+            out += [md_bank(a.prompt), ""]
         for c in a.chosen:
-            what = f" {md(c.text, 2000)}" if c.text else ""
-            fb = f": *{md(c.feedback, 2000)}*" if c.feedback else ""
+            text = md_bank if c.option_id else md
+            what = f" {text(c.text)}" if c.text else ""
+            fb = f": *{text(c.feedback)}*" if c.feedback else ""
             out.append(f"- You chose ({md(c.label, 20)}){what}{fb}")
         if a.chosen:
             out.append("")
@@ -513,5 +515,5 @@ def _quiz_md(v: StudentView) -> list[str]:
         if a.notes:
             out.append("")
         if a.explanation:
-            out += [f"**Why:** {md(a.explanation, 3000)}", ""]
+            out += [f"**Why:** {md_bank(a.explanation)}", ""]
     return out

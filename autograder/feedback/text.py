@@ -123,6 +123,31 @@ def md_code(value, limit: int = DEFAULT_LIMIT, info: str = "text") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def h_bank(value, limit: int = 4000) -> str:
+    """Course text (the quiz bank's prompts, options, explanations): escaped like any other
+    text, then its `code` spans shown as code."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", h(" ".join(clean(value, limit).split())))
+
+
+def md_bank(value, limit: int = 4000) -> str:
+    """Course text for Markdown: escaped, its `code` spans kept as code spans."""
+    text = " ".join(clean(value, limit).split())
+    out, at = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(md(text[at:m.start()], limit) if m.start() > at else "")
+        if text[at:m.start()].endswith(" "):
+            out.append(" ")
+        out.append(f"`{m.group(1)}`")
+        at = m.end()
+        if text[at:at + 1] == " ":
+            out.append(" ")
+    out.append(md(text[at:], limit))
+    return "".join(out)
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
