@@ -1,0 +1,1 @@
+"""Gradescope: ``setup.sh`` and ``run_autograder``, and :mod:`.bundle`, which builds the zip."""

@@ -1,0 +1,119 @@
+"""gradescope-zip: the layout Gradescope needs, the same bytes every time, scripts that use one root."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.gradescope import bundle
+from autograder.paths import PROJECT_ROOT
+
+from .conftest import unpack_like_gradescope
+
+CPU_INDEX = "--index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_project_and_scripts_sit_at_the_zip_root(built):
+    names = zipfile.ZipFile(built).namelist()
+    for needed in ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder/__main__.py",
+                   "autograder/cli.py", "quizzes/bank.toml", "solutions/rnn.py", "exercises/rnn.py"]:
+        assert needed in names, needed
+    assert not [n for n in names if n.startswith("source/")]
+    assert not [n for n in names if re.search(r"(^|/)(__pycache__|tests|\.[^/]+)(/|$)|\.pyc$|egg-info", n)]
+
+
+def test_entries_have_a_fixed_date_and_unix_modes(built):
+    infos = zipfile.ZipFile(built).infolist()
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
+    assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert modes["autograder/cli.py"] == 0o644
+    assert [i.filename for i in infos] == sorted(i.filename for i in infos)
+
+
+def test_the_same_tree_gives_the_same_bytes(built, tmp_path):
+    again = tmp_path / "again.zip"
+    bundle.build(again)
+    assert again.read_bytes() == built.read_bytes()
+
+
+def test_scripts_take_every_autograder_path_from_one_variable():
+    for name in ("setup.sh", "run_autograder"):
+        text = (PROJECT_ROOT / "autograder" / "gradescope" / name).read_text()
+        code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+        uses = [line for line in code if "/autograder" in line]
+        assert uses == ['AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"'], (name, uses)
+        assert subprocess.run(["bash", "-n", str(PROJECT_ROOT / "autograder" / "gradescope" / name)]).returncode == 0
+
+
+def _stub_python(tmp_path: Path) -> tuple[dict, Path]:
+    """A python3 on PATH that only records how it was called (cwd and arguments)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text('#!/usr/bin/env bash\necho "$PWD|$*" >> "$STUB_LOG"\n')
+    (bin_dir / "python3").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "STUB_LOG": str(log)}
+    return env, log
+
+
+def _calls(log: Path) -> list[tuple[str, str]]:
+    return [tuple(line.split("|", 1)) for line in log.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("torch_env, baked, expected", [
+    (None, None, f"torch>=2.2 {CPU_INDEX}"),
+    ("torch==2.13.0", None, "torch==2.13.0"),
+    (None, "torch==2.5.1 --index-url https://example.org/simple", "torch==2.5.1 --index-url https://example.org/simple"),
+])
+def test_setup_installs_cpu_torch_by_default_and_honours_the_switch(tmp_path, torch_env, baked, expected):
+    zip_path = tmp_path / "autograder.zip"
+    bundle.build(zip_path, baked)
+    root = unpack_like_gradescope(zip_path, tmp_path / "autograder")
+    env, log = _stub_python(tmp_path)
+    env["AUTOGRADER_ROOT"] = str(root)
+    if torch_env:
+        env["TORCH_PIP_ARGS"] = torch_env
+    proc = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    calls = _calls(log)
+    assert {cwd for cwd, _ in calls} == {str(root / "source")}
+    args = [a for _, a in calls]
+    assert f"-m pip install {expected}" in args
+    assert args.index(f"-m pip install {expected}") < args.index("-m pip install -e .")
+
+
+def test_run_autograder_grades_the_submission_into_results(tmp_path, built):
+    root = unpack_like_gradescope(built, tmp_path / "autograder")
+    env, log = _stub_python(tmp_path)
+    env["AUTOGRADER_ROOT"] = str(root)
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert _calls(log) == [(str(root / "source"),
+                            f"-m autograder grade {root}/submission --results {root}/results/results.json "
+                            "--sandbox full,container")]
+
+
+def test_unsafe_torch_args_are_refused(tmp_path, cli):
+    ran = cli("gradescope-zip", "--out", tmp_path / "a.zip", "--torch-pip-args", 'torch" ; rm -rf / "')
+    assert ran.code == 2 and "without quotes" in ran.err and not (tmp_path / "a.zip").exists()
+
+
+def test_cli_writes_the_zip_and_says_how_to_upload_it(tmp_path, cli):
+    ran = cli("gradescope-zip", "--out", tmp_path / "autograder.zip")
+    assert ran.code == 0, ran.err
+    assert "Zip file upload" in ran.out and "sha256" in ran.out
+    assert zipfile.ZipFile(tmp_path / "autograder.zip").testzip() is None
+    bad = cli("gradescope-zip", "--out", tmp_path / "autograder.tar")
+    assert bad.code == 2 and "ending in .zip" in bad.err
+
+
+def test_a_folder_that_is_not_the_project_is_refused(tmp_path):
+    with pytest.raises(bundle.BundleError, match="not a checkout of the project"):
+        bundle.build(tmp_path / "a.zip", root=tmp_path)
+    assert not (tmp_path / "a.zip").exists()
+    assert os.listdir(tmp_path) == []
