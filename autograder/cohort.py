@@ -1,100 +1,98 @@
-"""``python -m autograder grade-all``: a whole cohort in one command, with a progress bar.
+"""A cohort on disk: who the students are, and where each one's results go.
 
-Each entry of the folder is one student: a sub-folder, an ``rnn.py``-style
-``.py`` file or a notebook (with ``--assignment A``, nbgrader's layout
-``<student>/A/`` is read instead). One fork server serves every student; each
-student's code is confined as in ``grade``, with the rest of the cohort and
-the output folder hidden from it.
+Each entry of the cohort folder is one student: a sub-folder, an ``.py`` or an
+``.ipynb`` (with ``--assignment A``, nbgrader's ``<student>/A/`` instead).
+Entries are listed without following links (a link is graded as what it is: a
+refused submission). Two entries that would share a name (``alice/`` and
+``alice.py``) keep their full entry names; a name that is not a safe file name
+(``=HYPERLINK(...)``, spaces, non-ASCII) gets a safe file stem with a hash,
+and the real name stays in the results (``extra_data.student``).
 """
 
 from __future__ import annotations
 
 import csv
-import sys
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from .escape import csv_cell
 
-from .sandbox.session import Limits
+RESERVED = {"grades", "report", "feedback", "manifest"}
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+CSV_NAME = "grades.csv"
 
 
-def find_students(root: Path, assignment: str | None) -> list[tuple[str, Path]]:
-    students = []
-    for entry in sorted(root.iterdir()):
+@dataclass(frozen=True)
+class Student:
+    name: str
+    path: Path
+    stem: str  # the results file is <stem>.json
+
+
+def safe_stem(name: str) -> str:
+    stem = _SAFE.sub("_", name).lstrip("._-")[:80] or "student"
+    if stem != name or stem.lower() in RESERVED:
+        stem = f"{stem}-{hashlib.sha1(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    return stem
+
+
+def find_students(root: Path, assignment: str | None = None) -> list[Student]:
+    entries = []
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
         if entry.name.startswith("."):
             continue
+        path = Path(entry.path)
         if assignment:
-            target = entry / assignment
-            if entry.is_dir() and target.is_dir():
-                students.append((entry.name, target))
-        elif entry.is_dir() or entry.suffix in (".py", ".ipynb"):
-            students.append((entry.stem if entry.is_file() else entry.name, entry))
+            if entry.is_dir(follow_symlinks=False):
+                target = path / assignment
+                if os.path.lexists(target):
+                    entries.append((entry.name, target))
+            continue
+        is_file = entry.is_file(follow_symlinks=False) or entry.is_symlink()
+        if entry.is_dir(follow_symlinks=False) or (is_file and path.suffix in (".py", ".ipynb")) \
+                or (entry.is_symlink() and not path.suffix):
+            entries.append((entry.name, path))
+    stems = {}
+    for name, path in entries:
+        short = path.stem if path.suffix in (".py", ".ipynb") and not assignment else name
+        stems.setdefault(short, []).append((name, path))
+    named = []
+    for short, group in stems.items():
+        for name, path in group:
+            named.append((short if len(group) == 1 else name, path))
+    students, used = [], set()
+    for name, path in sorted(named):
+        stem = safe_stem(name)
+        while stem.lower() in used:  # a case-insensitive file system must not merge two students
+            stem = f"{stem}-{hashlib.sha1(stem.encode()).hexdigest()[:4]}"
+        used.add(stem.lower())
+        students.append(Student(name, path, stem))
     return students
 
 
-def grade_all(root: str, out: str, limits: Limits, assignment: str | None = None,
-              csv_path: str | None = None) -> int:
-    from . import results as results_module
-    from . import submission as submission_module
-    from .grade_command import grade_with
-
-    root_dir, out_dir = Path(root).absolute(), Path(out).absolute()
-    def fail(message: str) -> int:
-        print(f"python -m autograder grade-all: {message}", file=sys.stderr)
-        return 2
-
-    console = Console(stderr=True, highlight=False)
-    if not root_dir.is_dir():
-        return fail(f"no such folder: {root}")
-    students = find_students(root_dir, assignment)
-    if not students:
-        layout = f"<student>/{assignment}/" if assignment else "sub-folders, .py or .ipynb files"
-        return fail(f"no submissions in {root} (expected {layout})")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        results_module.check_writable(out_dir / "probe.json")
-    except (OSError, results_module.ResultsPathError) as exc:
-        return fail(f"cannot write to {out}: {exc}")
-    csv_file = Path(csv_path).absolute() if csv_path else out_dir / "grades.csv"
-
-    from .judge import Grader
-    from .reference import MissingReference
-
-    try:
-        grader = Grader(limits)
-    except MissingReference as exc:
-        return fail(str(exc))
+def rebuild_csv(out_dir: Path, csv_path: Path) -> int:
+    """grades.csv from every results file in ``out_dir``; returns the number of rows."""
     rows = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn(), TextColumn("{task.fields[student]}"))
-    try:
-        with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("grading", total=len(students), student="")
-            for student, path in students:
-                progress.update(task, student=student)
-                results_file = out_dir / f"{student}.json"
-                try:
-                    submission = submission_module.load(path)
-                except submission_module.SubmissionError as exc:
-                    submission = submission_module.Submission(path, None, problem=str(exc))
-                submission.origin = path
-                results = grade_with(grader, submission, results_file, protect=[str(root_dir)])
-                results_module.write(results_file, results)
-                missed = [t["name"] for t in results["tests"] if t["status"] != "passed"]
-                rows.append((student, results["score"], results["extra_data"]["max_score"], missed))
-                progress.advance(task)
-    finally:
-        grader.close()
-    with open(csv_file, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", "results"])
-        for student, score, max_score, _ in rows:
-            writer.writerow([student, f"{score:g}", f"{max_score:g}", f"{student}.json"])
-    for student, score, max_score, missed in rows:
-        print(f"{score:>6g} / {max_score:<4g} {student}")
-        for name in missed:
-            print(f"{'':16}missed: {name}")
-    print(f"{len(rows)} submissions graded; results in {out_dir}, summary in {csv_file}",
-          file=sys.stderr)
-    return 0
+    for path in sorted(out_dir.glob("*.json")):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+            extra = data["extra_data"]
+            rows.append([csv_cell(extra.get("student", path.stem)), f"{float(data['score']):g}",
+                         f"{float(extra['max_score']):g}", csv_cell(extra.get("status", "graded")),
+                         path.name])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", "score", "max_score", "status", "results"])
+    writer.writerows(rows)
+    temporary = csv_path.with_name(f".{csv_path.name}.tmp")
+    temporary.write_text(buffer.getvalue(), encoding="utf-8")
+    os.replace(temporary, csv_path)
+    return len(rows)

@@ -8,5 +8,4 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 SOLUTION_FILE = PROJECT_ROOT / "solutions" / "rnn.py"
 EXERCISE_FILE = PROJECT_ROOT / "exercises" / "rnn.py"
-SUITES_DIR = PACKAGE_DIR / "suites"
 EXAMPLES_DIR = PROJECT_ROOT / "autograder" / "examples"

@@ -1,15 +1,12 @@
-"""What people read: the terminal summary and the plain-text summary in results.json."""
+"""What people read in a terminal: the per-submission table, and the plain-text summary in results.json.
+
+Student text never reaches rich as markup: every cell is a ``rich.text.Text``
+built from text with its control characters removed (:mod:`autograder.escape`).
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-
-def _rows(results: dict):
-    for test in results["tests"]:
-        yield test["name"], test["score"], test["max_score"], test["status"], test.get("output", "")
+from .escape import one_line, terminal
 
 
 def plain_summary(tests: list[dict]) -> str:
@@ -25,21 +22,35 @@ def plain_summary(tests: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def print_summary(results: dict, submission: str, console: Console | None = None) -> None:
+def print_summary(results: dict, submission: str, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = console or Console(highlight=False)
-    table = Table(title=f"Grading {submission}", show_lines=False, expand=False)
+    table = Table(title=Text(f"Grading {terminal(submission)}"), show_lines=False, expand=False)
     table.add_column("check", overflow="fold")
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("message", overflow="fold")
-    for name, score, max_score, status, output in _rows(results):
-        style = "green" if status == "passed" else "red"
-        table.add_row(name, Text(f"{score:g}/{max_score:g}", style=style),
-                      "" if status == "passed" else output)
+    for test in results["tests"]:
+        passed = test["status"] == "passed"
+        table.add_row(Text(terminal(test["name"])),
+                      Text(f"{test['score']:g}/{test['max_score']:g}", style="green" if passed else "red"),
+                      Text("" if passed else terminal(test.get("output", ""))))
     console.print(table)
     extra = results.get("extra_data", {})
-    console.print(f"[bold]Score: {results['score']:g} / {extra.get('max_score', 0):g}[/bold]"
-                  f"  ({results['execution_time']:.1f} s)")
-    if extra.get("isolation"):
-        console.print("Isolation: " + ", ".join(extra["isolation"]), style="dim")
+    for part, value in (extra.get("parts") or {}).items():
+        console.print(Text(f"  {part}: {value['score']:g} / {value['max_score']:g}", style="dim"))
+    console.print(Text(f"Score: {results['score']:g} / {extra.get('max_score', 0):g}", style="bold"),
+                  Text(f"  ({results['execution_time']:.1f} s)"))
+    isolation = extra.get("isolation") or {}
+    if isolation.get("mode") == "unconfined":
+        console.print(Text("UNCONFINED: student code ran without a sandbox (--unconfined)", style="bold red"))
+    elif isolation:
+        console.print(Text(f"Sandbox: {isolation.get('mode')} ({', '.join(isolation.get('measures', []))})",
+                           style="dim"))
+    if extra.get("status") not in (None, "graded"):
+        console.print(Text(f"NOT GRADED: {one_line(extra.get('regrade_reason') or '')} (regrade once fixed)",
+                           style="bold yellow"))
     for error in extra.get("grader_errors", []):
-        console.print(f"grader note: {error}", style="yellow")
+        console.print(Text(f"grader note: {one_line(error)}", style="yellow"))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from . import limits
+import os
+import sys
+from pathlib import Path
+
+from . import options as options_module
 
 HELP = "grade one submission (rnn.py, a folder or a notebook) in the sandbox"
 DESCRIPTION = """\
-Grade one submission. Student code runs in a confined child process, never in
-this process. The results file is written once grading ran, whatever the
-submission did, and the exit status is then 0; it is 2 only when grading
-cannot run (no such file, results path not writable, sandbox unavailable).
+Grade one submission. Student code runs in a sandboxed child process (see
+--sandbox), never in this process; the results are judged here from numbers
+the grader computes itself.
+
+Exit status: 0 once grading ran, whatever the submission did (its results
+say what happened, including a submission the sandbox refused to run); 2
+when grading cannot run at all (no such file, results path not writable,
+no usable sandbox mode), with a one-line reason.
 """
 
 
@@ -17,12 +25,51 @@ def add_arguments(parser) -> None:
     parser.add_argument("submission", metavar="SUBMISSION",
                         help="a student's rnn.py, a folder holding it, or a .ipynb notebook")
     parser.add_argument("--results", metavar="PATH",
-                        help="where to write Gradescope's results.json (default: only print)")
+                        help="where to write Gradescope's results.json (default: print only)")
     parser.add_argument("--quiet", action="store_true", help="print only the score line")
-    limits.add_arguments(parser)
+    options_module.add_arguments(parser)
+
+
+def _fail(message: str) -> int:
+    print(f"python -m autograder grade: {message}", file=sys.stderr)
+    return 2
 
 
 def run(args) -> int:
-    from ..grade_command import grade_one
+    from .. import intake, results
+    from ..judge.grader import Grader
+    from ..judge.reference import MissingReference
+    from ..sandbox.modes import SandboxUnavailable
 
-    return grade_one(args.submission, args.results, limits.from_args(args), quiet=args.quiet)
+    results_file = Path(args.results).expanduser().absolute() if args.results else None
+    hidden = [os.getcwd(), *([str(results_file.parent)] if results_file else [])]
+    options = options_module.from_args(args, hidden)
+    try:
+        submission = intake.load(args.submission)
+        if results_file is not None:
+            results.check_writable(results_file)
+    except (intake.IntakeError, results.ResultsPathError) as exc:
+        return _fail(str(exc))
+    try:
+        grader = Grader(options)
+    except (MissingReference, SandboxUnavailable) as exc:
+        return _fail(str(exc))
+    try:
+        grade = grader.grade(submission)
+        data = results.build(grade, submission, options, grader.plan.seed)
+    finally:
+        grader.close()
+    if results_file is not None:
+        try:
+            results.write(results_file, data)
+        except OSError as exc:
+            return _fail(f"cannot write {results_file}: {exc.strerror}")
+    if args.quiet:
+        from ..escape import terminal
+
+        print(f"{data['score']:g} / {data['extra_data']['max_score']:g}  {terminal(args.submission)}")
+    else:
+        from ..report import print_summary
+
+        print_summary(data, str(args.submission))
+    return 0

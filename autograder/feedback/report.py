@@ -285,10 +285,10 @@ def _checks(views) -> str:
         return "".join(out)
     out.append("<p>Pass rate per check over the graded submissions, the most missed first, with the hint "
                "students see. Expand a row's messages to see what students were told most often.</p>")
-    out.append('<div class="table-wrap"><table class="fixed"><colgroup><col style="width:24%">'
-               '<col style="width:15%"><col style="width:7%"><col style="width:15%"><col style="width:8%">'
+    out.append('<div class="table-wrap"><table class="fixed"><colgroup><col style="width:25%">'
+               '<col style="width:15%"><col style="width:6%"><col style="width:15%"><col style="width:8%">'
                '<col></colgroup><thead><tr><th scope="col">check</th>'
-               '<th scope="col">function</th><th scope="col" class="num">points</th>'
+               '<th scope="col">function</th><th scope="col" class="num"><abbr title="points">pts</abbr></th>'
                '<th scope="col">passed</th><th scope="col" class="num">failed</th>'
                '<th scope="col">hint and most common messages</th></tr></thead><tbody>')
     clean_sweep = [s for s in stats if s.passed == s.attempted]

@@ -268,7 +268,7 @@ def _y_cap(v: StudentView) -> float | None:
 
 
 def _loss_html(v: StudentView) -> str:
-    out = ['<section aria-labelledby="loss-h"><h2 id="loss-h">Training loss</h2>']
+    out = ['<section class="keep" aria-labelledby="loss-h"><h2 id="loss-h">Training loss</h2>']
     curve = v.loss_curve
     if curve is None:
         out.append(f"<p>{h(_loss_sentence(v))}</p></section>\n")

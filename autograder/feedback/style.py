@@ -415,7 +415,16 @@ footer {
     grid-column:1;
   }
 }
+@page {
+  margin:14mm 12mm;
+}
 @media print {
+  table {
+    font-size:8.5pt;
+  }
+  th,td {
+    padding:.2rem .3rem;
+  }
   body {
     font-size:11pt;
   }
@@ -437,7 +446,7 @@ footer {
   h2,h3,h4 {
     break-after:avoid;
   }
-  .card,.q,figure,.check {
+  .card,.q,figure,.check,.keep {
     break-inside:avoid;
   }
   * {

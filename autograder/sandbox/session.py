@@ -1,21 +1,21 @@
-"""The judge's side of one submission's run: spawn, feed probes, time out, clean up.
+"""The judge's side of one submission's run: start a worker, ask probes, time out, clean up.
 
-A background thread talks to the worker, one probe at a time, each under its
-own deadline; the judge's checks wait on the results they need. A probe that
-hangs, crashes or floods gets the worker killed (with everything it started)
-and a fresh worker takes the remaining probes.
+Every worker of a session is forked fresh by the fork server, with a fresh
+scratch folder and, in ``full`` mode, a fresh PID namespace and cgroup. When a
+probe hangs, crashes, floods or answers malformed data, the worker is killed
+with everything it started, and the next probe starts a new one (which loads
+the submission again).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import isolation, protocol
+from .. import wire
+from .modes import WorkerConfig
 from .zygote import Zygote
 
 
@@ -30,15 +30,8 @@ class Limits:
     output_bytes: int = 64 << 10
     file_size_bytes: int = 16 << 20
     max_processes: int = 64
-
-
-@dataclass
-class ProbeRequest:
-    id: str
-    kind: str
-    args: dict
-    tensors: dict
-    timeout_s: float | None = None
+    scratch_bytes: int = 64 << 20
+    confine_timeout_s: float = 20.0
 
 
 @dataclass
@@ -48,17 +41,29 @@ class ProbeResult:
     ok: bool
     info: dict = field(default_factory=dict)
     tensors: dict = field(default_factory=dict)
-    error: dict | None = None
-    problem: str | None = None
+    error: wire.ErrorInfo | None = None
+    problem: str | None = None  # "timeout", "crash", "protocol", "load", "refused"
+
+
+@dataclass
+class Opening:
+    """How a worker started: confinement, the intake report, and loading the student's code."""
+
+    confined: bool = False
+    measures: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    refusal: str = ""
+    intake: dict | None = None
+    ready: bool = False
+    cells: list = field(default_factory=list)
+    load_error: wire.ErrorInfo | None = None
 
 
 class _Output:
-    """Drains the worker's stdout/stderr, keeping the first ``limit`` bytes."""
+    """Drains a worker's stdout/stderr into a shared, capped buffer."""
 
-    def __init__(self, fd: int, limit: int):
-        self.fd, self.limit = fd, limit
-        self.kept = bytearray()
-        self.dropped = 0
+    def __init__(self, fd: int, sink: bytearray, limit: int, counter: list[int]):
+        self.fd, self.sink, self.limit, self.counter = fd, sink, limit, counter
         self.thread = threading.Thread(target=self._drain, daemon=True)
         self.thread.start()
 
@@ -70,176 +75,171 @@ class _Output:
                 break
             if not chunk:
                 break
-            room = self.limit - len(self.kept)
-            self.kept += chunk[:max(room, 0)]
-            self.dropped += max(len(chunk) - max(room, 0), 0)
+            room = max(self.limit - len(self.sink), 0)
+            self.sink += chunk[:room]
+            self.counter[0] += max(len(chunk) - room, 0)
         os.close(self.fd)
-
-    def text(self) -> str:
-        self.thread.join(timeout=2)
-        return self.kept.decode("utf-8", errors="replace")
 
 
 class Session:
-    """Runs one submission's probes in confined workers forked from ``zygote``."""
+    """One submission's workers, one at a time, all forked by ``zygote``."""
 
-    def __init__(self, zygote: Zygote, source: str, limits: Limits, protected: list[str],
-                 accelerators: list[str] | None = None):
-        self.zygote, self.source, self.limits = zygote, source, limits
-        self.protected = [os.path.realpath(p) for p in protected]
-        self.accelerators = accelerators or []
-        self.results: dict[str, ProbeResult] = {}
-        self.events: dict[str, threading.Event] = {}
-        self.import_error: dict | None = None
-        self.notes: list[str] = []
-        self.outputs: list[_Output] = []
+    def __init__(self, zygote: Zygote, config: WorkerConfig, payload: bytes, limits: Limits):
+        self.zygote, self.config, self.payload, self.limits = zygote, config, payload, limits
+        self.deadline = time.monotonic() + limits.total_timeout_s
+        self.worker: int | None = None
+        self.pipes: tuple[int, int] | None = None
+        self.opening: Opening | None = None  # the first worker's
+        self.output = bytearray()
+        self._dropped = [0]
+        self._drains: list[_Output] = []
         self.workers_started = 0
         self.killed = 0
-        self._thread: threading.Thread | None = None
-        self._workdir = None
+        self.peak_memory: int | None = None
+        self.oom = False
+        self.dead: Opening | None = None  # a restarted worker that could not load: no more tries
 
-    # --- public ----------------------------------------------------------------
+    # --- workers ------------------------------------------------------------------------------
 
-    def start(self, plan: list[ProbeRequest]) -> None:
-        for request in plan:
-            self.events[request.id] = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(plan,), daemon=True)
-        self._thread.start()
+    def _submission_fd(self) -> int:
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("submission", os.MFD_CLOEXEC)
+        else:  # pragma: no cover - non-Linux, unconfined only
+            import tempfile
 
-    def result(self, probe_id: str) -> ProbeResult:
-        self.events[probe_id].wait()
-        return self.results[probe_id]
+            handle = tempfile.TemporaryFile()
+            fd = os.dup(handle.fileno())
+            handle.close()
+        os.write(fd, self.payload)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return fd
 
-    def finish(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-    def output(self) -> str:
-        return "".join(o.text() for o in self.outputs)
-
-    def output_dropped(self) -> int:
-        """Bytes of printed output beyond the kept limit."""
-        return sum(o.dropped for o in self.outputs)
-
-    # --- the conversation ----------------------------------------------------------
-
-    def _publish(self, request: ProbeRequest, result: ProbeResult) -> None:
-        self.results[request.id] = result
-        self.events[request.id].set()
-
-    def _run(self, plan: list[ProbeRequest]) -> None:
-        deadline = time.monotonic() + self.limits.total_timeout_s
-        pending = list(plan)
-        try:
-            while pending:
-                worker = self._spawn(deadline)
-                if worker is None:  # import failed or timed out: every remaining probe fails
-                    while pending:
-                        self._publish(pending.pop(0), ProbeResult(ok=False, problem="import"))
-                    return
-                request_w, response_r = worker
-                try:
-                    while pending:
-                        request = pending[0]
-                        result = self._ask(request_w, response_r, request, deadline)
-                        pending.pop(0)
-                        self._publish(request, result)
-                        if result.problem is not None:
-                            break  # the worker is dead or suspect: start afresh
-                finally:
-                    os.close(request_w)
-                    os.close(response_r)
-                    self.killed += self.zygote.kill_all()
-        finally:
-            for request in pending:  # only after an unexpected error in this thread
-                self._publish(request, ProbeResult(ok=False, problem="internal", error={
-                    "type": "GraderError", "message": "the grader could not run this check",
-                    "where": None}))
-            self._cleanup()
-
-    def _spawn(self, deadline: float):
-        if time.monotonic() >= deadline:
-            self.import_error = {"type": "TimeLimit", "message": "the grading time limit was reached",
-                                 "where": None}
-            return None
-        self._workdir = self._workdir or self._make_workdir()
+    def start(self) -> Opening:
+        """Start a worker and read its opening frames; ``ready`` tells whether probes may follow."""
+        opening = Opening()
+        if self.opening is None:
+            self.opening = opening
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         out_r, out_w = os.pipe()
-        confinement = isolation.Confinement(
-            workdir=self._workdir, protected=self.protected,
-            memory_bytes=self.limits.memory_bytes,
-            cpu_seconds=int(self.limits.total_timeout_s) + 5,
-            file_size_bytes=self.limits.file_size_bytes,
-            max_processes=self.limits.max_processes,
-            cap_address_space=not self.accelerators,
-        )
-        self.zygote.spawn(confinement, request_r, response_w, out_w)
+        submission = self._submission_fd()
+        try:
+            self.worker = self.zygote.spawn(self.config, request_r, response_w, out_w, submission)
+        finally:
+            for fd in (request_r, response_w, out_w, submission):
+                os.close(fd)
         self.workers_started += 1
-        for fd in (request_r, response_w, out_w):
-            os.close(fd)
-        self.outputs.append(_Output(out_r, self.limits.output_bytes))
-        wait_until = min(deadline, time.monotonic() + self.limits.import_timeout_s)
+        self._drains.append(_Output(out_r, self.output, self.limits.output_bytes, self._dropped))
+        self.pipes = (request_w, response_r)
         try:
-            message, _ = protocol.read_frame(response_r, wait_until)
-        except protocol.Timeout:
-            message = {"event": "import-failed", "error": {
+            message = self._event(min(self.deadline, time.monotonic() + self.limits.confine_timeout_s))
+        except (wire.Timeout, wire.Closed, wire.ProtocolError) as exc:
+            message = {"missing": ["setup"], "detail": "the sandbox did not start "
+                       + ("in time" if isinstance(exc, wire.Timeout) else "(the worker ended)")}
+        if message.get("event") != wire.CONFINED:
+            opening.refused = [wire.text(m, 80) for m in wire.sequence(message.get("missing"), 20)] or ["setup"]
+            opening.refusal = wire.text(message.get("detail"), 600) or "the sandbox did not start"
+            opening.measures = [wire.text(m, 120) for m in wire.sequence(message.get("measures"), 40)]
+            self.stop()
+            return opening
+        opening.confined = True
+        opening.measures = [wire.text(m, 120) for m in wire.sequence(message.get("measures"), 40)]
+        try:
+            opening.intake = self._event(min(self.deadline, time.monotonic() + self.limits.import_timeout_s))
+            if opening.intake.get("event") != wire.INTAKE or opening.intake.get("unreadable"):
+                self.stop()
+                return opening
+            message = self._event(min(self.deadline, time.monotonic() + self.limits.import_timeout_s))
+        except wire.Timeout:
+            message = {"event": wire.LOAD_FAILED, "error": {
                 "type": "Timeout", "where": None,
-                "message": f"importing the submission took longer than "
-                           f"{self.limits.import_timeout_s:g} s (an endless loop at top level?)"}}
-        except (protocol.Closed, protocol.ProtocolError):
-            message = {"event": "import-failed", "error": {
+                "message": f"loading the submission took longer than {self.limits.import_timeout_s:g} s "
+                           "(an endless loop at top level?)"}}
+        except (wire.Closed, wire.ProtocolError):
+            message = {"event": wire.LOAD_FAILED, "error": {
                 "type": "Exited", "where": None,
-                "message": "the process ended while importing the submission "
+                "message": "the process ended while loading the submission "
                            "(os._exit, a crash, or the memory limit)"}}
-        self.notes = [str(n) for n in message.get("notes", [])][:12] or self.notes
-        if message.get("event") != "ready":
-            error = message.get("error")
-            self.import_error = error if isinstance(error, dict) else {
+        if message.get("event") == wire.READY:
+            opening.ready = True
+            opening.cells = wire.sequence(message.get("cells"), 2000)
+        else:
+            opening.load_error = wire.error(message.get("error")) or {
                 "type": "Protocol", "message": "the worker sent an unexpected message", "where": None}
-            os.close(request_w)
-            os.close(response_r)
-            self.killed += self.zygote.kill_all()
-            return None
-        return request_w, response_r
+            self.stop()
+        return opening
 
-    def _ask(self, request_w: int, response_r: int, request: ProbeRequest, deadline: float):
-        timeout = request.timeout_s or self.limits.check_timeout_s
-        until = min(deadline, time.monotonic() + timeout)
+    def _event(self, deadline: float) -> dict:
+        message, _ = wire.read_frame(self.pipes[1], deadline, max_blob=0)
+        return message
+
+    def stop(self) -> None:
+        """Kill the current worker and everything it started."""
+        if self.worker is None:
+            return
+        for fd in self.pipes or ():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.pipes = None
+        report = self.zygote.kill(self.worker)
+        self.worker = None
+        self.killed += max(int(report.get("killed") or 0) - 1, 0)  # the worker itself is not an orphan
+        peak = report.get("peak_memory")
+        if isinstance(peak, int):
+            self.peak_memory = max(self.peak_memory or 0, peak)
+        self.oom = self.oom or bool(report.get("oom"))
+
+    # --- probes ----------------------------------------------------------------------------------
+
+    def ask(self, kind: str, args: dict, tensors: dict, probe_id: str | None = None,
+            timeout_s: float | None = None) -> ProbeResult:
+        probe_id = probe_id or kind
+        if self.worker is None:
+            if self.dead is not None:
+                return ProbeResult(False, problem="load", error=self.dead.load_error)
+            if time.monotonic() >= self.deadline:
+                return ProbeResult(False, problem="timeout", error={
+                    "type": "Timeout", "where": None, "message": "the grading time limit was reached"})
+            opening = self.start()
+            if not opening.ready:
+                self.dead = opening
+                return ProbeResult(False, problem="load", error=opening.load_error or {
+                    "type": "Refused", "where": None, "message": opening.refusal or "could not restart"})
+        timeout = timeout_s or self.limits.check_timeout_s
+        until = min(self.deadline, time.monotonic() + timeout)
+        request_w, response_r = self.pipes
         try:
-            protocol.write_frame(request_w, {"id": request.id, "kind": request.kind,
-                                             "args": request.args}, request.tensors)
+            wire.write_frame(request_w, {"id": probe_id, "kind": kind, "args": args}, tensors)
             while True:
-                message, tensors = protocol.read_frame(response_r, until)
-                if message.get("id") == request.id:
+                message, returned = wire.read_frame(response_r, until)
+                if message.get("id") == probe_id:
                     break
-        except protocol.Timeout:
-            limit = "the grading time limit" if until == deadline else f"{timeout:g} s"
-            return ProbeResult(ok=False, problem="timeout", error={
+        except wire.Timeout:
+            self.stop()
+            limit = "the grading time limit" if until == self.deadline else f"{timeout:g} s"
+            return ProbeResult(False, problem="timeout", error={
                 "type": "Timeout", "where": None,
                 "message": f"did not finish within {limit} (an endless loop, or far too slow?)"})
-        except (protocol.Closed, BrokenPipeError):
-            return ProbeResult(ok=False, problem="crash", error={
+        except (wire.Closed, BrokenPipeError):
+            self.stop()
+            return ProbeResult(False, problem="crash", error={
                 "type": "Exited", "where": None,
-                "message": "the process ended unexpectedly (os._exit, a crash, or the memory limit)"})
-        except protocol.ProtocolError as exc:
-            return ProbeResult(ok=False, problem="protocol", error={
+                "message": "the process ended unexpectedly (os._exit, a crash, or the memory limit"
+                           + (": it ran out of memory" if self.oom else "") + ")"})
+        except wire.ProtocolError as exc:
+            self.stop()
+            return ProbeResult(False, problem="protocol", error={
                 "type": "Protocol", "where": None, "message": f"sent malformed data back: {exc}"})
-        info = message.get("info")
-        error = message.get("error")
-        return ProbeResult(
-            ok=message.get("ok") is True,
-            info=info if isinstance(info, dict) else {},
-            tensors=tensors,
-            error=error if isinstance(error, dict) else None,
-        )
+        return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
+                           tensors=returned, error=wire.error(message.get("error")))
 
-    def _make_workdir(self) -> str:
-        workdir = tempfile.mkdtemp(prefix="rnn-grade-")
-        with open(os.path.join(workdir, "rnn.py"), "w", encoding="utf-8") as handle:
-            handle.write(self.source)
-        return workdir
+    def close(self) -> None:
+        self.stop()
+        for drain in self._drains:
+            drain.thread.join(timeout=2)
 
-    def _cleanup(self) -> None:
-        if self._workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+    def printed(self) -> tuple[str, int]:
+        """What the code printed (kept part, as text) and how many bytes were dropped."""
+        return self.output.decode("utf-8", errors="replace"), self._dropped[0]

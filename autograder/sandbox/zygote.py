@@ -1,110 +1,466 @@
-"""The fork server: a process that has paid for ``import torch`` and nothing else.
+"""The fork server: a fresh interpreter that has paid for ``import torch`` and knows nothing else.
 
-The grading process starts it before it loads the reference solution or the
-hidden checks, so a worker forked from it holds neither in memory. The zygote
-is also a child subreaper: every process a submission starts, orphans and
-``setsid`` daemons included, ends up as its child, and ``kill`` sweeps them all.
+The judge starts it with ``exec`` (not ``fork``), with an empty argument list,
+the fixed environment of :data:`modes.ENVIRONMENT` and no inherited file
+descriptor but its control socket, so its memory holds no grader state, no
+roster, no path of the cohort, no secret from the grader's environment. It
+imports torch and the worker's own code (never the judge, the reference, the
+hidden checks or the quiz key), then forks one worker per request.
+
+Workers are forked with everything prepared beforehand by this process, as
+root, on things no student has touched: in ``full`` mode a new PID namespace
+(the child is its PID 1, so its death takes every process in it) and a new
+cgroup; in ``container`` mode a fresh scratch folder. A worker is killed
+through its PID namespace and cgroup (``full``) or by its own uid, with a
+``kill(-1)`` issued as that uid (``container``), neither of which a process
+can outrun by forking. The server is a child subreaper, so orphans come back
+to it and are reaped.
+
+Protocol on the control socket: one JSON object per message, file descriptors
+alongside with SCM_RIGHTS. Requests: ``spawn`` (config, fds: request,
+response, output, submission), ``kill`` (worker), ``exit``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
-from dataclasses import asdict
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
 
-from . import isolation, worker
+from . import linux
+from .modes import CONTAINER, ENVIRONMENT, FULL, UNCONFINED, SandboxUnavailable, WorkerConfig
 
-MAX_MESSAGE = 1 << 16
+MAX_MESSAGE = 1 << 20
+_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+         "from autograder.sandbox.zygote import serve; serve()")
+# Modules that must never be in a worker's memory (they hold answers or the key).
+FORBIDDEN_MODULES = ("autograder.judge", "autograder.reference", "quizzes.bank", "quizzes.scoring",
+                     "rnn_reference")
 
 
-def warm_up() -> None:
-    """Import what student code and the probes use, once, before any fork."""
-    import numpy  # noqa: F401 - preloaded for student code
-    import torch
+# --- the judge's side --------------------------------------------------------------------
 
-    from .. import harness, probes  # noqa: F401 - the worker's own code, preloaded
-    from . import protocol
 
-    torch.set_num_threads(1)
-    # The first optimizer imports torch._dynamo (about a second): pay it here, once.
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-    protocol.decode_tensors(protocol.encode_tensors({"x": torch.zeros(1)}))
+@dataclass
+class Handshake:
+    mode: str
+    python_roots: list[str]
+    measures: list[str]
+    problems: list[str]
+
+
+class ZygoteDied(RuntimeError):
+    """The fork server stopped answering."""
 
 
 class Zygote:
-    """The grading process's handle on its fork server."""
+    """The judge's handle on its fork server. Thread-safe."""
 
-    def __init__(self) -> None:
-        warm_up()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:  # the zygote
-            try:
-                ours.close()
-                _serve(theirs)
-            finally:
-                os._exit(0)
+    def __init__(self, mode: str, hidden: list[str], scratch_parent: str | None = None):
+        from .. import paths
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # The settings travel over the socket, not on the command line (which /proc shows).
+        settings = {"mode": mode, "hidden": hidden,
+                    "scratch_parent": scratch_parent or tempfile.gettempdir()}
+        self.process = subprocess.Popen(
+            [sys.executable, "-s", "-c", _BOOT, str(paths.PACKAGE_DIR.parent)],
+            env=dict(ENVIRONMENT), cwd="/", stdin=theirs.fileno(), close_fds=True)
         theirs.close()
-        self.pid, self.sock = pid, ours
+        self.sock = ours
+        ours.sendall(json.dumps(settings).encode())
+        self._lock = threading.Lock()
+        reply, _ = self._receive()
+        self.handshake = Handshake(reply.get("mode", mode), reply.get("python_roots", []),
+                                   reply.get("measures", []), reply.get("problems", []))
+
+    def _receive(self) -> tuple[dict, list[int]]:
+        data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
+        if not data:
+            raise ZygoteDied("the sandbox's fork server stopped (see the messages above)")
+        return json.loads(data), fds
 
     def _call(self, message: dict, fds: list[int] | None = None) -> dict:
-        data = json.dumps(message).encode()
-        if fds:
-            socket.send_fds(self.sock, [data], fds)
-        else:
-            self.sock.sendall(data)
-        reply = self.sock.recv(MAX_MESSAGE)
-        if not reply:
-            raise RuntimeError("the fork server died")
-        return json.loads(reply)
+        with self._lock:
+            data = json.dumps(message).encode()
+            try:
+                if fds:
+                    socket.send_fds(self.sock, [data], fds)
+                else:
+                    self.sock.sendall(data)
+                reply, _ = self._receive()
+            except OSError as exc:
+                raise ZygoteDied(f"the sandbox's fork server stopped ({exc})") from None
+        if "error" in reply:
+            raise ZygoteDied(f"the sandbox's fork server failed: {reply['error']}")
+        return reply
 
-    def spawn(self, confinement: isolation.Confinement, request_fd: int, response_fd: int,
-              out_fd: int) -> int:
-        return self._call({"cmd": "spawn", "confinement": asdict(confinement)},
-                          [request_fd, response_fd, out_fd])["pid"]
+    def spawn(self, config: WorkerConfig, request_fd: int, response_fd: int, out_fd: int,
+              submission_fd: int) -> int:
+        """Start a confined worker; returns its id (for ``kill``)."""
+        return self._call({"cmd": "spawn", "config": config.to_json()},
+                          [request_fd, response_fd, out_fd, submission_fd])["worker"]
 
-    def kill_all(self) -> int:
-        return self._call({"cmd": "kill"})["killed"]
+    def kill(self, worker: int) -> dict:
+        """Kill a worker and everything it started; {"killed", "peak_memory", "oom"}."""
+        return self._call({"cmd": "kill", "worker": worker})
 
     def close(self) -> None:
         try:
             self._call({"cmd": "exit"})
-        except (OSError, RuntimeError, ValueError):
+        except (ZygoteDied, ValueError):
             pass
         self.sock.close()
         try:
-            os.waitpid(self.pid, 0)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def warm_up() -> None:
+    """Import what student code and the worker use, once, before any fork."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.core.interactiveshell  # noqa: F401 - notebooks run in an IPython shell
+    import matplotlib.pyplot  # noqa: F401 - notebooks plot
+    import numpy  # noqa: F401
+    import torch
+
+    import quizzes.answers  # noqa: F401 - the answer-file parser (never the bank)
+
+    from ..worker import main as worker_main  # noqa: F401 - the worker's own code
+    from .. import wire
+
+    torch.set_num_threads(1)
+    # The first optimizer imports torch._dynamo (about a second): pay it here, once.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    wire.decode_tensors(wire.encode_tensors({"x": torch.zeros(1)}))
+    try:
+        import pyseccomp  # noqa: F401 - loaded before any filter needs it
+    except (ImportError, OSError):
+        pass
+    leaked = [m for m in sys.modules if m.startswith(FORBIDDEN_MODULES)]
+    if leaked:
+        raise RuntimeError(f"the fork server imported grader-only modules: {leaked}")
+
+
+class _Server:
+    def __init__(self, settings: dict):
+        self.mode = settings["mode"]
+        self.hidden = [os.path.realpath(p) for p in settings["hidden"]]
+        self.sock = socket.socket(fileno=settings["fd"])
+        self.workers: dict[int, dict] = {}
+        self.next_id = 0
+        self.cgroups = None
+        self.scratch_base = None
+        self.pid_ns_fd = None
+        self.problems: list[str] = []
+        self.measures: list[str] = []
+        from .confine import python_roots
+
+        self.python_roots = python_roots(self.hidden)
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def prepare(self, scratch_parent: str) -> None:
+        if self.mode == FULL:
+            if not linux.available():
+                self.problems.append("full mode needs Linux")
+                return
+            if os.geteuid() != 0:
+                self.problems.append("full mode needs root")
+                return
+            from .cgroups import CgroupTree, CgroupUnavailable
+
+            try:
+                self.cgroups = CgroupTree.create()
+                self.measures.append(self.cgroups.describe())
+            except CgroupUnavailable as exc:
+                self.problems.append(f"cgroup: {exc.strerror}")
+            try:
+                self.pid_ns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as exc:
+                self.problems.append(f"pid namespace: {exc.strerror}")
+        else:
+            # container and unconfined: fresh scratch folders beneath a root-owned base
+            self.scratch_base = tempfile.mkdtemp(prefix="rnn-grader-", dir=scratch_parent)
+            os.chmod(self.scratch_base, 0o711)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def spawn(self, config: WorkerConfig, fds: list[int]) -> int:
+        from .confine import Spawn
+
+        if self.problems:
+            raise SandboxUnavailable("; ".join(self.problems))
+        spawn = Spawn(config=config, python_roots=self.python_roots)
+        scratch = None
+        if config.mode == FULL:
+            spawn.cgroup = self.cgroups.child(config.memory_bytes, config.max_processes)
+            linux.unshare(linux.CLONE_NEWPID)
+        else:
+            scratch = tempfile.mkdtemp(prefix="s", dir=self.scratch_base)
+            os.chmod(scratch, 0o755)
+            spawn.workdir = os.path.join(scratch, "work")
+            os.mkdir(spawn.workdir, 0o700)
+            if config.mode == CONTAINER:
+                os.chown(spawn.workdir, config.uid, config.uid)
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+            raise
+        finally:
+            if pid != 0 and config.mode == FULL:  # the parent goes back to its own PID namespace
+                linux.setns(self.pid_ns_fd, linux.CLONE_NEWPID)
+        if pid == 0:
+            self._become_worker(spawn, fds)  # never returns
+        for fd in fds:
+            os.close(fd)
+        self.next_id += 1
+        self.workers[self.next_id] = {"pid": pid, "config": config, "cgroup": spawn.cgroup,
+                                      "scratch": scratch}
+        return self.next_id
+
+    def _become_worker(self, spawn, fds: list[int]) -> None:
+        status = 0
+        try:
+            self.sock.close()
+            if self.pid_ns_fd is not None:
+                os.close(self.pid_ns_fd)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            from ..worker.main import run_worker
+            from .confine import REQUEST_FD, RESPONSE_FD, SUBMISSION_FD
+
+            run_worker(spawn, {REQUEST_FD: fds[0], RESPONSE_FD: fds[1], "out": fds[2],
+                               SUBMISSION_FD: fds[3]})
+        except BaseException:  # noqa: BLE001 - a worker must end with _exit, never unwind into the server
+            status = 70
+        finally:
+            os._exit(status)
+
+    def kill(self, worker_id: int) -> dict:
+        worker = self.workers.pop(worker_id, None)
+        if worker is None:
+            return {"killed": 0, "peak_memory": None, "oom": False}
+        pid, config, group = worker["pid"], worker["config"], worker["cgroup"]
+        killed = 0
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+        except ProcessLookupError:
+            pass
+        peak = None
+        try:
+            _, _, usage = os.wait4(pid, 0)
+            peak = usage.ru_maxrss * 1024
         except ChildProcessError:
             pass
+        oom = False
+        if group is not None:
+            killed += group.kill()
+            peak = group.peak_memory() or peak
+            oom = group.oom_killed()
+            group.remove()
+        elif config.mode == CONTAINER:
+            killed += _kill_uid(config.uid)
+        else:
+            killed += _kill_children()
+        self._reap()
+        if worker["scratch"]:
+            self._remove_scratch(worker["scratch"], config)
+        return {"killed": killed, "peak_memory": peak, "oom": oom}
+
+    def _remove_scratch(self, scratch: str, config: WorkerConfig) -> None:
+        """Delete a worker's folder as the worker's own user: nothing privileged walks it."""
+        work = os.path.join(scratch, "work")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                if config.mode == CONTAINER:
+                    os.setgroups([])
+                    os.setresgid(config.uid, config.uid, config.uid)
+                    os.setresuid(config.uid, config.uid, config.uid)
+                for entry in os.scandir(work):
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        for path in (work, scratch):  # now empty; rmdir never follows a link
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    return
+            except ChildProcessError:
+                return
+
+    def close(self) -> None:
+        for worker_id in list(self.workers):
+            try:
+                self.kill(worker_id)
+            except OSError:
+                pass
+        if self.cgroups is not None:
+            self.cgroups.remove()
+        if self.scratch_base:
+            try:
+                os.rmdir(self.scratch_base)
+            except OSError:
+                pass
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                return
+            message = json.loads(data)
+            try:
+                if message["cmd"] == "spawn":
+                    reply = {"worker": self.spawn(WorkerConfig.from_json(message["config"]), fds)}
+                elif message["cmd"] == "kill":
+                    reply = self.kill(message["worker"])
+                elif message["cmd"] == "exit":
+                    self.sock.sendall(b'{"bye": true}')
+                    return
+                else:
+                    reply = {"error": f"unknown command {message['cmd']!r}"}
+            except (OSError, SandboxUnavailable) as exc:
+                for fd in fds:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            self.sock.sendall(json.dumps(reply).encode())
 
 
-def _serve(sock: socket.socket) -> None:
-    isolation.become_subreaper()
-    isolation.die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
+def _kill_uid(uid: int) -> int:
+    """SIGKILL every process of ``uid`` with kill(-1) issued as that uid.
+
+    kill(-1) walks the whole task list at once and a process with a fatal signal
+    pending cannot complete a fork, so one pass reaches every process of the uid;
+    the loop only waits for them to be gone.
+    """
+    before = len(_processes_of(uid))
+    for _ in range(50):
+        if not _processes_of(uid):
+            break
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.002)
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+    return before
+
+
+def _processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            isolation.kill_all_children()
-            return
-        message = json.loads(data)
-        if message["cmd"] == "spawn":
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                confinement = isolation.Confinement(**message["confinement"])
-                worker.main(fds[0], fds[1], fds[2], confinement)
-            for fd in fds:
-                os.close(fd)
-            sock.sendall(json.dumps({"pid": pid}).encode())
-        elif message["cmd"] == "kill":
-            sock.sendall(json.dumps({"killed": isolation.kill_all_children()}).encode())
-        elif message["cmd"] == "exit":
-            isolation.kill_all_children()
-            sock.sendall(b'{"bye": true}')
-            return
+            with open(f"/proc/{entry}/status") as handle:
+                for line in handle:
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            state = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[0]
+                            if state != "Z":
+                                found.append(int(entry))
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _kill_children() -> int:
+    """Unconfined mode only: SIGKILL our children (orphans come back to us as subreaper)."""
+    killed = 0
+    me = os.getpid()
+    for _ in range(100):
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as handle:
+                        fields = handle.read().rsplit(b")", 1)[1].split()
+                    if int(fields[1]) == me:
+                        children.append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    continue
+        if not children:
+            break
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return killed
+
+
+def serve() -> None:
+    """The fork server's main (run by the judge through ``python -c``; the socket is stdin)."""
+    sock = socket.socket(fileno=os.dup(0))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    settings = json.loads(sock.recv(MAX_MESSAGE))
+    settings["fd"] = sock.detach()
+    if linux.LINUX:
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
+    server = _Server(settings)
+    try:
+        warm_up()
+        server.prepare(settings["scratch_parent"])
+        server.sock.sendall(json.dumps({"mode": server.mode, "python_roots": server.python_roots,
+                                        "measures": server.measures,
+                                        "problems": server.problems}).encode())
+        server.serve()
+    finally:
+        server.close()
+
+
+__all__ = ["Zygote", "ZygoteDied", "serve", "UNCONFINED", "CONTAINER", "FULL"]

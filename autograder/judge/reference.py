@@ -6,7 +6,7 @@ import importlib.util
 from functools import lru_cache
 from types import ModuleType
 
-from . import paths
+from .. import paths
 
 
 class MissingReference(RuntimeError):

@@ -1,0 +1,5 @@
+"""The trusted side: the reference, the plan of inputs, the expectations, the hidden checks.
+
+Nothing here runs student code or reads student files: it judges what the
+sandboxed worker sent back (``autograder.wire``) against its own numbers.
+"""

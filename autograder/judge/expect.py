@@ -1,0 +1,207 @@
+"""The judge's own numbers: what a correct submission returns for this run's inputs.
+
+Computed in the trusted process with the reference solution, torch's own
+modules and the models of :mod:`autograder.worker.models`, once per run (they
+depend only on the plan) or once per structure of student layers, and cached.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import torch
+from torch import nn
+
+from ..worker.models import Layers, MeanPoolMLP, ModeRevealingMLP, build
+from . import plan as plan_module
+from .replica import Replica, Structure, StructureError, readouts
+from .replica import build as build_replica
+
+
+def _params(model: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.named_parameters()}
+
+
+class Expectations:
+    """Shared by every submission of a run."""
+
+    def __init__(self, plan: plan_module.Plan, reference):
+        self.plan, self.ref = plan, reference
+        self._replicas: dict = {}
+
+    # --- the student's layers, rebuilt -------------------------------------------------------
+
+    def replica(self, structure: Structure) -> Replica:
+        """Raises StructureError when the structure is not one torch can rebuild."""
+        key = structure.entries + tuple(sorted((k, tuple(sorted(v.items()))) for k, v in structure.layers.items()))
+        if key not in self._replicas:
+            try:
+                self._replicas[key] = build_replica(structure, self.plan.weights_for(structure))
+            except StructureError as exc:
+                self._replicas[key] = exc
+        found = self._replicas[key]
+        if isinstance(found, StructureError):
+            raise found
+        return found
+
+    @cache  # noqa: B019 - one Expectations per run
+    def exercise_replica(self) -> Replica:
+        structure = self.plan.exercise
+        return build_replica(structure, self.plan.weights_for(structure))
+
+    def forward_candidates(self, replica: Replica) -> dict[str, dict[str, torch.Tensor]]:
+        """case -> readout name -> logits, for every forward case."""
+        cached = getattr(replica, "_candidates", None)
+        if cached is None:
+            cached = {case: readouts(replica, x) for case, x in self.plan.cases.items()}
+            replica._candidates = cached
+        return cached
+
+    def forward_grads(self, replica: Replica, readout: str = "") -> dict[str, torch.Tensor]:
+        """Parameter gradients of sum(reference logits * grad_out) on the main case.
+
+        Under the reading the student's output was identified with: the layer as built
+        (seq-first when built so) or read batch-first.
+        """
+        as_built = readout.endswith("(as built)")
+        cache = replica.__dict__.setdefault("_grads", {})
+        if as_built not in cache:
+            source = replica.rnn if as_built else replica.rnn_batch_first
+            rnn = type(source)(**_copy_options(source))
+            rnn.load_state_dict(source.state_dict())
+            fc = nn.Linear(replica.fc.in_features, replica.fc.out_features, bias=replica.fc.bias is not None)
+            fc.load_state_dict(replica.fc.state_dict())
+            out, _ = rnn(self.plan.cases[self.plan.main])
+            (fc(out[:, -1, :]).reshape(-1) * self.plan.grad_out.reshape(-1)).sum().backward()
+            found = {f"rnn.{k}": v.grad.detach().clone() for k, v in rnn.named_parameters()}
+            found.update({f"fc.{k}": v.grad.detach().clone() for k, v in fc.named_parameters()})
+            cache[as_built] = found
+        return cache[as_built]
+
+    # --- training functions ----------------------------------------------------------------------
+
+    @cache  # noqa: B019
+    def step(self, scenario: str) -> tuple[float, dict]:
+        """The reference training_step's loss and updated parameters for a scenario."""
+        spec = self.plan.step
+        model = build(MeanPoolMLP, spec["weights"])
+        if scenario == "stale":
+            for name, p in model.named_parameters():
+                p.grad = spec["stale"][name].clone()
+        optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+        loss = self.ref.training_step(model, spec["inputs"], spec["targets"], nn.CrossEntropyLoss(), optimizer,
+                                      spec["max_grad_norm"] if scenario == "clip" else None)
+        return loss, _params(model)
+
+    @cache  # noqa: B019
+    def step_gradient(self) -> dict:
+        """The true gradient of the step's loss at the initial weights."""
+        spec = self.plan.step
+        model = build(MeanPoolMLP, spec["weights"])
+        nn.functional.cross_entropy(model(spec["inputs"]), spec["targets"]).backward()
+        return {k: v.grad.detach().clone() for k, v in model.named_parameters()}
+
+    @cache  # noqa: B019
+    def predictions(self) -> dict[str, torch.Tensor]:
+        """argmax of the predict model's logits in each (mode, grad) combination."""
+        spec = self.plan.predict
+        model = build(ModeRevealingMLP, spec["weights"])
+        found = {}
+        for mode in ("eval", "train"):
+            model.train(mode == "train")
+            for grad in (False, True):
+                with torch.set_grad_enabled(grad):
+                    found[f"{mode}, {'grad' if grad else 'no_grad'}"] = model(spec["inputs"]).argmax(dim=1)
+        return found
+
+    @cache  # noqa: B019
+    def train(self, scenario: str) -> tuple[list[float], dict]:
+        """The reference train, with the judge's stand-in step, from the plan's start."""
+        spec = self.plan.train
+        entry = next(s for s in spec["scenarios"] if s["name"] == scenario)
+        namespace: dict = {"torch": torch, "nn": nn}
+        exec(compile(plan_module.STAND_IN_SOURCE, "<stand-in>", "exec"), namespace)  # noqa: S102
+        model = build(MeanPoolMLP, spec["weights"])
+        original = self.ref.training_step
+        self.ref.training_step = namespace["training_step"]
+        try:
+            losses = self.ref.train(model, spec["inputs"], spec["targets"], epochs=entry["epochs"],
+                                    lr=entry["lr"], max_grad_norm=entry["max_grad_norm"])
+        finally:
+            self.ref.training_step = original
+        return losses, _params(model)
+
+    def train_loss(self, weights: dict) -> float:
+        """The judge's own measurement of a MeanPoolMLP's loss on the training data."""
+        spec = self.plan.train
+        model = build(MeanPoolMLP, weights)
+        with torch.no_grad():
+            return nn.functional.cross_entropy(model(spec["inputs"]), spec["targets"]).item()
+
+    @cache  # noqa: B019
+    def end_to_end(self) -> list[float]:
+        spec = self.plan.end_to_end
+        model = self.ref.SimpleRNN(*spec["sizes"])
+        model.load_state_dict(spec["weights"])
+        return self.ref.train(model, spec["inputs"], spec["targets"], epochs=spec["epochs"], lr=spec["lr"])
+
+    # --- part 2 ------------------------------------------------------------------------------------
+
+    @cache  # noqa: B019
+    def manual(self, case: str) -> dict[str, torch.Tensor]:
+        """nn.RNN's out, h_n and gradients for the manual-recurrence case."""
+        spec = self.plan.manual
+        hidden, inputs = spec["weight_ih"].shape
+        rnn = nn.RNN(inputs, hidden, batch_first=True)
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(rnn, f"{name}_l0").copy_(spec[name])
+        x = spec["x"].clone().requires_grad_(True)
+        h0 = spec["h0"].clone().requires_grad_(True)
+        out, h_n = rnn(x, h0) if case == "with_h0" else rnn(x)
+        ((out * spec["grad_out"]).sum() + (h_n * spec["grad_h"]).sum()).backward()
+        found = {"out": out.detach(), "h_n": h_n.detach(), "g.x": x.grad}
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            found[f"g.{name}"] = getattr(rnn, f"{name}_l0").grad
+        if case == "with_h0":
+            found["g.h0"] = h0.grad
+        return found
+
+    @cache  # noqa: B019
+    def gradient_norms(self) -> torch.Tensor:
+        """|dL/dh_t| for every t, from nn.RNN itself: the sequence split at t, h_t made a leaf."""
+        spec = self.plan.bptt
+        model = Layers(*spec["sizes"])
+        model.load_state_dict(spec["weights"])
+        x, targets = spec["x"], spec["targets"]
+        norms = []
+        for t in range(x.shape[1]):
+            with torch.no_grad():
+                _, h_t = model.rnn(x[:, :t + 1])
+            leaf = h_t.clone().requires_grad_(True)
+            if t + 1 < x.shape[1]:
+                _, h_last = model.rnn(x[:, t + 1:], leaf)
+            else:
+                h_last = leaf
+            loss = nn.functional.cross_entropy(model.fc(h_last[0]), targets)
+            (grad,) = torch.autograd.grad(loss, leaf)
+            norms.append(grad.norm())
+        return torch.stack(norms).detach()
+
+
+def _copy_options(rnn: nn.RNNBase) -> dict:
+    from .replica import _options
+
+    return _options(rnn)
+
+
+def close(got: dict, want: dict, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """Every tensor of ``want`` is in ``got`` with the same shape and close values."""
+    for key, value in want.items():
+        other = got.get(key)
+        if not isinstance(other, torch.Tensor) or other.shape != value.shape:
+            return False
+        if not torch.allclose(other.to(value.dtype), value, atol=atol, rtol=rtol):
+            return False
+    return True
+

@@ -1,0 +1,271 @@
+"""The grading core: a submission in, a judged grade out (no files written here).
+
+:class:`Grader` owns one fork server (started before the reference is loaded,
+from a fresh interpreter), this run's plan and the judge's expectations. For
+each submission it starts a sandboxed worker, asks the probes
+(:mod:`.schedule`), runs the hidden checks (:mod:`.runner`) and scores the
+quiz answers the worker parsed before any student code ran.
+
+Fail closed: the sandbox mode is settled once at start (the first of the
+requested modes whose every measure verifies in a trial worker); a worker that
+later cannot verify a measure is refused, and its submission is reported
+``not_run`` with the reason and flagged for regrade, never run weaker.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from .. import paths, results_schema, wire
+from ..intake import Submission
+from ..sandbox import modes
+from ..sandbox.modes import SandboxUnavailable, WorkerConfig
+from ..sandbox.session import Limits, Session
+from . import catalogue as catalogue_module
+from .runner import Outcome, Runner
+
+VERSION = "2.0"
+
+
+@dataclass
+class Options:
+    """What changes how a submission is graded (and so is part of the resume key)."""
+
+    sandbox: list[str] = field(default_factory=lambda: [modes.FULL])  # preference order
+    unconfined: bool = False
+    limits: Limits = field(default_factory=Limits)
+    part2: bool = True
+    quiz: bool = True
+    seed: int | None = None
+    uid_base: int | None = None
+    hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
+
+    def key(self) -> dict:
+        return {"part2": self.part2, "quiz": self.quiz, "grader_version": VERSION,
+                "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
+                           self.limits.total_timeout_s, self.limits.memory_bytes]}
+
+
+@dataclass
+class Grade:
+    status: str
+    outcomes: list[Outcome]
+    quiz_tests: list[dict]
+    seconds: float
+    isolation: dict
+    reason: str | None = None  # why it was not graded (status not "graded")
+    notes: list[str] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    printed: str = ""
+    printed_dropped: int = 0
+    processes_killed: int = 0
+    peak_memory: int | None = None
+    loss_curve: dict | None = None
+    grader_errors: list[str] = field(default_factory=list)
+
+
+def hidden_paths(extra: list[str]) -> list[str]:
+    """What student code must never see: the project, its packages, and the run's own paths."""
+    import quizzes
+
+    found = [paths.PROJECT_ROOT, paths.PACKAGE_DIR, os.path.dirname(quizzes.__file__),
+             paths.SOLUTION_FILE.parent, *extra]
+    return list(dict.fromkeys(os.path.realpath(str(p)) for p in found if p))
+
+
+class Grader:
+    """Grades submissions one after another with one fork server."""
+
+    def __init__(self, options: Options | None = None, accelerators: list[str] | None = None):
+        from . import reference as reference_module
+        from .expect import Expectations
+        from .plan import build as build_plan
+        from ..sandbox.uids import UidClaim
+        from ..sandbox.zygote import Zygote
+
+        self.options = options or Options()
+        reference_module.ensure_present()  # checks the file only; nothing is loaded yet
+        self.hidden = hidden_paths(self.options.hidden)
+        self.claim = UidClaim(self.options.uid_base or 2_000_000_000) if os.geteuid() == 0 else None
+        requested = [modes.UNCONFINED] if self.options.unconfined else self.options.sandbox
+        self.zygote, self.mode, problems = None, None, []
+        self.measures: list[str] = []
+        self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
+        try:
+            for mode in requested:
+                zygote = Zygote(mode, self.hidden)
+                problem = "; ".join(zygote.handshake.problems) or self._trial(zygote, mode)
+                if not problem:
+                    self.zygote, self.mode = zygote, mode
+                    break
+                zygote.close()
+                problems.append(f"{mode}: {problem}")
+            if self.zygote is None:
+                raise SandboxUnavailable(_unavailable(problems))
+            self.reference = reference_module.load()
+            self.plan = build_plan(self.reference.make_dataset, self.options.seed)
+            self.expected = Expectations(self.plan, self.reference)
+            self.catalogue = catalogue_module.catalogue(self.accelerators, self.options.part2)
+        except BaseException:
+            self.close()
+            raise
+
+    # --- start-up ---------------------------------------------------------------------------------
+
+    def config(self, mode: str | None = None) -> WorkerConfig:
+        limits = self.options.limits
+        return WorkerConfig(
+            mode=mode or self.mode, uid=self.claim.uid if self.claim else os.getuid(),
+            memory_bytes=limits.memory_bytes, cpu_seconds=int(limits.total_timeout_s) + 5,
+            file_size_bytes=limits.file_size_bytes, max_processes=limits.max_processes,
+            scratch_bytes=limits.scratch_bytes, hidden=self.hidden,
+            devices=_accelerator_devices(self.accelerators), cap_address_space=not self.accelerators)
+
+    def _trial(self, zygote, mode: str) -> str:
+        """Start one worker on an empty submission: '' when every measure of the mode verified."""
+        session = Session(zygote, self.config(mode), wire.encode_submission(wire.KIND_PY, {wire.STUDENT_FILE: b""}),
+                          self.options.limits)
+        try:
+            opening = session.start()
+        finally:
+            session.close()
+        if opening.ready:
+            self.measures = opening.measures
+            return ""
+        if opening.refused:
+            fixes = [modes.FIXES[m] for m in opening.refused if m in modes.FIXES]
+            return f"{opening.refusal} (missing: {', '.join(opening.refused)})" + (
+                f"; to fix: {'; '.join(dict.fromkeys(fixes))}" if fixes else "")
+        return f"the trial worker failed: {opening.load_error}"
+
+    @property
+    def isolation(self) -> dict:
+        return {"mode": self.mode, "measures": list(self.measures)}
+
+    # --- grading ---------------------------------------------------------------------------------
+
+    def grade(self, submission: Submission) -> Grade:
+        started = time.monotonic()
+        try:
+            grade = self._grade(submission, started)
+        except Exception as exc:  # noqa: BLE001 - a grader fault is this submission's, and is reported
+            grade = self._nothing(results_schema.GRADER_ERROR, started,
+                                  "the grader itself failed on this submission; your instructor has been told "
+                                  "(regrade once it is fixed)")
+            grade.grader_errors.append(f"{type(exc).__name__}: {exc} "
+                                       f"[{traceback.extract_tb(exc.__traceback__)[-1].name}]")
+            grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
+        grade.seconds = time.monotonic() - started
+        return grade
+
+    def _nothing(self, status: str, started: float, message: str, quiz_sheet: dict | None = None) -> Grade:
+        outcomes = [Outcome(c, False, message) for c in self.catalogue]
+        return Grade(status=status, outcomes=outcomes, quiz_tests=self._quiz(quiz_sheet),
+                     seconds=time.monotonic() - started, isolation=self.isolation, reason=None)
+
+    def _grade(self, submission: Submission, started: float) -> Grade:
+        if submission.problem:
+            grade = self._nothing(results_schema.GRADED, started, submission.problem)
+            grade.notes = list(submission.notes)
+            return grade
+        session = Session(self.zygote, self.config(), submission.payload(), self.options.limits)
+        try:
+            opening = session.start()
+            if not opening.confined:
+                grade = self._nothing(results_schema.NOT_RUN, started,
+                                      "not graded yet: the sandbox could not be set up for this submission; "
+                                      "your instructor has been told and will regrade it")
+                grade.reason = f"sandbox refused: {opening.refusal} (missing: {', '.join(opening.refused)})"
+                return grade
+            intake = wire.mapping(opening.intake)
+            notes = [*submission.notes, *[wire.text(n, 400) for n in wire.sequence(intake.get("notes"), 20)]]
+            sheet = intake.get("quiz") if isinstance(intake.get("quiz"), dict) else None
+            cells = [_cell(c) for c in opening.cells]
+            cell_errors = [c["message"] for c in cells if c["status"] == "error"]
+            load_problem = None
+            if intake.get("unreadable"):
+                load_problem = wire.text(intake.get("unreadable"), 400)
+            elif not opening.ready:
+                where = "the notebook" if submission.kind == wire.KIND_NOTEBOOK else wire.STUDENT_FILE
+                from .context import describe_error
+
+                load_problem = f"{where} could not be loaded: {describe_error(opening.load_error)}"
+            grade = self._judge(session, load_problem, cell_errors)
+            grade.quiz_tests = self._quiz(sheet)
+            grade.notes = notes + [c["message"] for c in cells if c["status"] == "error"][:12]
+            grade.cells = cells
+        finally:
+            session.close()
+        grade.printed, grade.printed_dropped = session.printed()
+        grade.processes_killed, grade.peak_memory = session.killed, session.peak_memory
+        if session.oom:
+            grade.notes.append("the submission ran out of memory "
+                               f"(limit {self.options.limits.memory_bytes >> 20} MiB)")
+        return grade
+
+    def _judge(self, session: Session, load_problem: str | None, cell_errors: list[str]) -> Grade:
+        from . import schedule
+        from .context import Context
+
+        if load_problem is None:
+            observed = schedule.run(lambda kind, args, tensors, probe_id: session.ask(kind, args, tensors, probe_id),
+                                    self.plan, self.expected, self.accelerators, self.options.part2)
+        else:
+            observed = schedule.Observed()
+        ctx = Context(observed, self.plan, self.expected, load_problem, cell_errors)
+        runner = Runner(ctx, self.catalogue)
+        outcomes = runner.run()
+        grade = Grade(status=results_schema.GRADED, outcomes=outcomes, quiz_tests=[], seconds=0.0,
+                      isolation=self.isolation, grader_errors=list(runner.faults))
+        grade.loss_curve = self._loss_curve(observed)
+        return grade
+
+    def _loss_curve(self, observed) -> dict | None:
+        result = observed.results.get(wire.END_TO_END)
+        try:
+            reference = [float(v) for v in self.expected.end_to_end()]
+        except Exception:  # noqa: BLE001 - the plot is a courtesy; never let it cost a grade
+            return None
+        student = None
+        if result is not None and result.ok:
+            values = wire.sequence(result.info.get("losses"), 1000)
+            student = [wire.number(v) for v in values] if values else None
+        return {"student": student, "reference": reference}
+
+    def _quiz(self, sheet: dict | None) -> list[dict]:
+        if not self.options.quiz:
+            return []
+        from ..quiz_link import quiz_tests
+
+        return quiz_tests(sheet)
+
+    def close(self) -> None:
+        if getattr(self, "zygote", None) is not None:
+            self.zygote.close()
+            self.zygote = None
+        if getattr(self, "claim", None) is not None:
+            self.claim.close()
+            self.claim = None
+
+
+def _cell(value) -> dict:
+    entry = wire.mapping(value)
+    number = wire.integer(entry.get("cell"))
+    status = entry.get("status") if entry.get("status") in ("ok", "error") else "error"
+    return {"cell": number, "status": status, "message": wire.text(entry.get("message"), 400)}
+
+
+def _accelerator_devices(accelerators: list[str]) -> list[str]:
+    import glob
+
+    if "cuda" not in accelerators:
+        return []
+    return sorted(glob.glob("/dev/nvidia*")) + (["/dev/dri"] if os.path.exists("/dev/dri") else [])
+
+
+def _unavailable(problems: list[str]) -> str:
+    return ("cannot grade: no sandbox mode can be used here.\n  " + "\n  ".join(problems)
+            + "\nNothing was run. To grade code you trust without a sandbox, pass --unconfined.")

@@ -1,0 +1,202 @@
+"""The judge's inputs: sizes, weights, data and seeds, chosen fresh for each grading run.
+
+Everything is drawn here, in the trusted process, from one seed that is new
+for every run (``secrets``) unless an instructor fixes it to reproduce a run.
+Nothing in the public code predicts it, so a submission cannot carry answers
+prepared in advance. Sizes are drawn so that hard-coded sizes fail: batch
+never equals sequence length, input, hidden and output sizes differ, and the
+training functions are judged on models of another architecture
+(:mod:`autograder.worker.models`).
+
+The student's own ``make_dataset`` is never used; the task's data comes from
+the reference's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+import torch
+
+from ..worker.models import Layers, MeanPoolMLP, ModeRevealingMLP
+from .replica import Structure, exercise_structure
+
+STAND_IN_MARK = 1000.0  # train's stand-in adds MARK * max_grad_norm to what it returns
+
+# The judge's training step, sent with the train probe only (after training_step has been judged).
+STAND_IN_SOURCE = f'''
+def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=None):
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), targets)
+    loss.backward()
+    if max_grad_norm is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+    return loss.item() + ({STAND_IN_MARK!r} * max_grad_norm if max_grad_norm is not None else 0.0)
+'''
+
+# Records where train put the model and the data; takes no step on the meta device.
+RECORDING_SOURCE = '''
+def training_step(calls, model, inputs, targets, criterion, optimizer, max_grad_norm=None):
+    first = next(iter(model.parameters()), None)
+    calls.append({"model": first.device.type if first is not None else None,
+                  "inputs": getattr(getattr(inputs, "device", None), "type", None),
+                  "targets": getattr(getattr(targets, "device", None), "type", None)})
+    if first is None or first.device.type == "meta":
+        return 0.0
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+'''
+
+
+def new_seed() -> int:
+    return secrets.randbits(48)
+
+
+def _distinct(generator: torch.Generator, ranges: list[tuple[int, int]]) -> list[int]:
+    """One integer from each inclusive range, all different."""
+    while True:
+        values = [int(torch.randint(lo, hi + 1, (1,), generator=generator)) for lo, hi in ranges]
+        if len(set(values)) == len(values):
+            return values
+
+
+def _uniform(generator, *shape, scale=1.0) -> torch.Tensor:
+    return (torch.rand(*shape, generator=generator) * 2 - 1) * scale
+
+
+def _state(model: torch.nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _model_weights(cls, sizes, generator) -> dict:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
+        return _state(cls(*sizes))
+
+
+@dataclass
+class Plan:
+    """One run's inputs. Built once per run; every submission of the run gets the same."""
+
+    seed: int
+    sizes: tuple[int, int, int]  # SimpleRNN(input, hidden, output)
+    layer_x: torch.Tensor  # for self.rnn: (batch, seq, input)
+    layer_h: torch.Tensor  # for self.fc: (n, hidden)
+    cases: dict[str, torch.Tensor]  # forward inputs by name
+    shape_cases: tuple[str, ...]
+    main: str
+    rows: tuple[str, ...]  # the main batch's rows, one at a time
+    grad_out: torch.Tensor
+    device_x: torch.Tensor
+    step: dict = field(default_factory=dict)
+    predict: dict = field(default_factory=dict)
+    manual: dict = field(default_factory=dict)
+    bptt: dict = field(default_factory=dict)
+    end_to_end: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+    device_train: dict = field(default_factory=dict)
+    _structures: dict = field(default_factory=dict)
+
+    def weights_for(self, structure: Structure) -> dict[str, torch.Tensor]:
+        """Fresh weights for a reported structure: the same structure always gets the same ones."""
+        key = structure.entries
+        if key not in self._structures:
+            digest = hashlib.sha256(repr(key).encode()).digest()
+            generator = torch.Generator().manual_seed(self.seed ^ int.from_bytes(digest[:6], "little"))
+            scale = 1.0 / max(self.sizes[1], 1) ** 0.5
+            self._structures[key] = structure.weights(generator, scale)
+        return self._structures[key]
+
+    @property
+    def exercise(self) -> Structure:
+        return exercise_structure(*self.sizes)
+
+
+def build(make_dataset, seed: int | None = None) -> Plan:
+    """The run's plan. ``make_dataset`` is the trusted reference's."""
+    seed = new_seed() if seed is None else seed
+    g = torch.Generator().manual_seed(seed)
+    I, H, O = _distinct(g, [(3, 7), (8, 13), (2, 6)])
+    batch, seq = _distinct(g, [(2, 5), (7, 9)])  # batch + 1 < seq too: the main case
+    cases = {}
+    shape_cases = []
+    for b, s in [(1, 1), (1, seq), (batch, 3 if batch != 3 else 2), (3 if batch != 3 else 2, batch),
+                 (batch + 3, 1)]:
+        name = f"b{b}s{s}"
+        cases[name] = torch.randn(b, s, I, generator=g)
+        shape_cases.append(name)
+    main = torch.randn(batch + 1, seq, I, generator=g)
+    last = main.clone()
+    last[:, -1, :] = torch.randn(batch + 1, I, generator=g) * 2
+    cases.update(main=main, last=last)
+    rows = tuple(f"row{i}" for i in range(batch + 1))
+    cases.update({f"row{i}": main[i:i + 1].clone() for i in range(batch + 1)})
+    plan = Plan(seed=seed, sizes=(I, H, O), layer_x=torch.randn(batch, seq, I, generator=g),
+                layer_h=torch.randn(3, H, generator=g), cases=cases, shape_cases=tuple(shape_cases),
+                main="main", rows=rows, grad_out=torch.randn(batch + 1, O, generator=g),
+                device_x=torch.randn(2, 5, I, generator=g))
+
+    # training_step: a MeanPoolMLP, SGD, plain / stale gradients / clipping.
+    si, sh, so = _distinct(g, [(3, 6), (7, 12), (2, 5)])
+    weights = _model_weights(MeanPoolMLP, (si, sh, so), g)
+    plan.step = {
+        "weights": weights, "inputs": torch.randn(24, 5, si, generator=g) * 3,
+        "targets": torch.randint(0, so, (24,), generator=g),
+        "stale": {k: torch.randn(v.shape, generator=g) * 2 for k, v in weights.items()},
+        "lr": 0.2 + 0.6 * float(torch.rand(1, generator=g)),
+        "max_grad_norm": 0.01 + 0.04 * float(torch.rand(1, generator=g)),
+    }
+
+    # predict: a model whose mode and gradient tracking show in its predictions.
+    pi, ph, po = _distinct(g, [(3, 6), (7, 12), (5, 6)])
+    weights = _model_weights(ModeRevealingMLP, (pi, ph, po), g)
+    a, b, c = torch.randperm(po, generator=g)[:3].tolist()
+    shift = torch.zeros(3, po)
+    shift[0, a], shift[0, c] = 100.0, 60.0  # training mode: class a
+    shift[1, b], shift[1, c] = 100.0, 60.0  # gradients on: class b; both: class c
+    weights["train_shift"], weights["grad_shift"] = shift[0], shift[1]
+    plan.predict = {"weights": weights, "inputs": torch.randn(16, 4, pi, generator=g)}
+
+    # part 2: the recurrence by hand, and the gradient norms.
+    mi, mh = _distinct(g, [(2, 5), (6, 9)])
+    mb, ms = _distinct(g, [(2, 4), (5, 8)])
+    scale = 1.0 / mh ** 0.5
+    plan.manual = {
+        "x": torch.randn(mb, ms, mi, generator=g),
+        "weight_ih": _uniform(g, mh, mi, scale=scale), "weight_hh": _uniform(g, mh, mh, scale=scale),
+        "bias_ih": _uniform(g, mh, scale=scale), "bias_hh": _uniform(g, mh, scale=scale),
+        "h0": torch.randn(1, mb, mh, generator=g), "grad_out": torch.randn(mb, ms, mh, generator=g),
+        "grad_h": torch.randn(1, mb, mh, generator=g),
+    }
+    bi, bh, bo = _distinct(g, [(3, 5), (6, 10), (2, 3)])
+    plan.bptt = {"sizes": (bi, bh, bo), "weights": _model_weights(Layers, (bi, bh, bo), g),
+                 "x": torch.randn(6, 15, bi, generator=g), "targets": torch.randint(0, bo, (6,), generator=g)}
+
+    # The student's whole pipeline, for the feedback's loss curve (no points).
+    inputs, targets = make_dataset(n_sequences=128, seq_len=12, input_size=4,
+                                   seed=int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+    plan.end_to_end = {"sizes": (4, 16, 2), "epochs": 30, "lr": 0.02, "inputs": inputs, "targets": targets,
+                       "weights": exercise_structure(4, 16, 2).weights(g, 0.25)}
+
+    # train: a MeanPoolMLP learning the task, with the judge's step standing in.
+    ti, th, to = 4, 8 + int(torch.randint(0, 5, (1,), generator=g)), 2
+    inputs, targets = make_dataset(n_sequences=96, seq_len=10, input_size=ti,
+                                   seed=int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+    plan.train = {
+        "weights": _model_weights(MeanPoolMLP, (ti, th, to), g), "inputs": inputs, "targets": targets,
+        "scenarios": [
+            {"name": "main", "epochs": 20 + int(torch.randint(0, 8, (1,), generator=g)),
+             "lr": round(0.03 + 0.04 * float(torch.rand(1, generator=g)), 4), "max_grad_norm": None},
+            {"name": "clip", "epochs": 3, "lr": 0.05,
+             "max_grad_norm": round(0.05 + 0.2 * float(torch.rand(1, generator=g)), 4)},
+        ],
+    }
+    plan.device_train = {"weights": _model_weights(MeanPoolMLP, (ti, th, to), g),
+                         "inputs": inputs[:16], "targets": targets[:16], "epochs": 2, "lr": 0.01}
+    return plan

@@ -1,0 +1,95 @@
+"""Part 2: rnn_forward_manual against nn.RNN's numbers, and hidden_gradient_norms against BPTT.
+
+The expected gradient norms come from nn.RNN itself, not from a manual
+recurrence: the sequence is split at step t, h_t made a leaf, and the loss
+backpropagated to it.
+"""
+
+import torch
+
+from autograder import wire
+from autograder.judge.catalogue import CheckFailure, check, expect
+from autograder.judge.context import describe_value, shape_text
+
+F, G = "rnn_forward_manual", "hidden_gradient_norms"
+CASES = ("with_h0", "no_h0")
+
+
+def _case(ctx, case):
+    result = ctx.result(wire.MANUAL_RNN, F)
+    entry = wire.mapping(result.info.get(case))
+    label = "with h0" if case == "with_h0" else "with h0=None"
+    if entry.get("ok") is not True:
+        if "error" in entry:
+            raise CheckFailure(f"{F} ({label}): {ctx._explain(wire.error(entry.get('error')))}")
+        raise CheckFailure(f"{F} ({label}): returned a {wire.text(entry.get('type'), 40)}, expected a tuple "
+                           "(out, h_n) of two tensors")
+    return entry, wire.grouped(result.tensors, f"{case}."), label
+
+
+def _values_close(got, want) -> bool:
+    return (isinstance(got, torch.Tensor) and got.numel() == want.numel()
+            and torch.allclose(got.reshape(-1).double(), want.reshape(-1).double(), atol=1e-5, rtol=1e-4))
+
+
+@check("manual.shapes")
+def test_shapes(ctx):
+    for case in CASES:
+        _, got, label = _case(ctx, case)
+        want = ctx.expected.manual(case)
+        for name in ("out", "h_n"):
+            expect(isinstance(got.get(name), torch.Tensor) and got[name].shape == want[name].shape,
+                   f"{F} ({label}): expected {name} of shape {shape_text(want[name].shape)}, got "
+                   f"{describe_value(got.get(name))}")
+
+
+@check("manual.values")
+def test_values(ctx):
+    for case in CASES:
+        _, got, label = _case(ctx, case)
+        want = ctx.expected.manual(case)
+        for name in ("out", "h_n"):
+            expect(_values_close(got.get(name), want[name]),
+                   f"{F} ({label}): {name} differs from nn.RNN's with the same weights"
+                   + (" (is h0 used for the first step?)" if case == "with_h0" else ""))
+
+
+@check("manual.gradients")
+def test_gradients(ctx):
+    for case in CASES:
+        entry, got, label = _case(ctx, case)
+        want = ctx.expected.manual(case)
+        expect(all(_values_close(got.get(n), want[n]) for n in ("out", "h_n")),
+               f"{F} ({label}): not judged until out and h_n are right")
+        expect(entry.get("backward") is True,
+               f"{F} ({label}): backpropagating through out and h_n failed: "
+               f"{ctx._explain(wire.error(entry.get('backward_error')))}")
+        grads = wire.grouped(got, "g.")
+        for name in [k[2:] for k in want if k.startswith("g.")]:
+            expect(_values_close(grads.get(name), want[f"g.{name}"]),
+                   f"{F} ({label}): the gradient reaching {name} differs from nn.RNN's")
+
+
+def _norms(ctx):
+    result = ctx.result(wire.GRADIENT_NORMS, G)
+    value = wire.tensor(result.tensors, "norms", max_elements=4096)
+    return result.info, value
+
+
+@check("bptt.shape")
+def test_norms_shape(ctx):
+    info, value = _norms(ctx)
+    seq_len = ctx.plan.bptt["x"].shape[1]
+    got = describe_value(value) if value is not None else f"a {wire.text(info.get('type'), 40)}"
+    expect(isinstance(value, torch.Tensor) and value.is_floating_point() and tuple(value.shape) == (seq_len,),
+           f"{G}: expected a float tensor of shape ({seq_len},), one norm per time step, got {got}")
+
+
+@check("bptt.values")
+def test_norms_values(ctx):
+    _, value = _norms(ctx)
+    want = ctx.expected.gradient_norms()
+    expect(_values_close(value, want),
+           f"{G}: the norms differ from |dLoss/dh_t| computed through nn.RNN "
+           + (f"(last step: got {float(value.reshape(-1)[-1]):.4g}, expected {float(want[-1]):.4g})"
+              if isinstance(value, torch.Tensor) and value.numel() == want.numel() else ""))

@@ -1,0 +1,429 @@
+"""Experiments on the student's functions, run beside student code.
+
+Each probe takes the judge's arguments and tensors (sizes, weights, inputs
+chosen fresh for this grading), calls the student's code and sends back what
+came out. It decides nothing: the judge recomputes every expected number
+itself and compares. A probe never trusts student objects either: it reads
+only plain attributes and tensors from them, inside ``try``.
+
+The same probes run in a notebook's kernel for nbgrader's in-notebook checks
+(:mod:`autograder.nbgrader_course.inkernel`).
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from .. import wire
+from .models import Layers, MeanPoolMLP, ModeRevealingMLP, build
+
+MAX_STATE_ENTRIES = 64
+LAYER_FIELDS = ("mode", "input_size", "hidden_size", "num_layers", "bias", "batch_first", "bidirectional",
+                "proj_size", "nonlinearity", "in_features", "out_features")
+
+
+class Student:
+    """The student's definitions: a module, or a notebook's namespace."""
+
+    def __init__(self, namespace, filename: str | None = None):
+        self.ns = namespace if isinstance(namespace, dict) else vars(namespace)
+        self.filename = filename
+
+    def get(self, name: str):
+        if name not in self.ns:
+            raise LookupError(f"{name} is not defined")
+        return self.ns[name]
+
+
+def describe_exception(exc: BaseException, filename: str | None) -> dict:
+    """Type, first message line and the student's line where it was raised."""
+    where = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        mine = code.co_filename == filename if filename else (
+            "site-packages" not in code.co_filename and "/lib/python" not in code.co_filename
+            and "autograder" not in code.co_filename)
+        if mine:
+            where = f"{getattr(code, 'co_qualname', code.co_name)}, line {lineno}"
+    lines = str(exc).strip().splitlines()
+    return {"type": type(exc).__name__, "message": (lines[0] if lines else "")[:300], "where": where}
+
+
+def _number(value):
+    """A JSON-safe number from a float/int/one-element tensor, else None."""
+    try:
+        if isinstance(value, torch.Tensor):
+            if value.numel() != 1 or value.device.type == "meta":
+                return None
+            value = value.detach().to("cpu").item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        value = float(value)
+        return value if math.isfinite(value) else None
+    except Exception:  # noqa: BLE001 - an odd object is simply not a number
+        return None
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def _plain(value):
+    """Tensors from student code, detached, on the CPU, as plain torch.Tensor (no subclass)."""
+    return value.detach().to("cpu").as_subclass(torch.Tensor).clone()
+
+
+def _describe_layer(module) -> dict:
+    found = {"type": _type_name(module)}
+    for name in LAYER_FIELDS:
+        value = getattr(module, name, None)
+        if isinstance(value, (bool, int, str)) and not (isinstance(value, str) and len(value) > 40):
+            found[name] = value
+    return found
+
+
+# --- construction --------------------------------------------------------------------------
+
+
+def probe_construct(student: Student, args: dict, tensors: dict):
+    model = student.get("SimpleRNN")(*args["sizes"])
+    info = {"module": isinstance(model, nn.Module), "layers": {}, "state": []}
+    hidden = getattr(model, "hidden_size", None)
+    info["hidden_size"] = hidden if isinstance(hidden, int) and not isinstance(hidden, bool) else None
+    if isinstance(model, nn.Module):
+        for name, child in list(model.named_children())[:8]:
+            info["layers"][name] = _describe_layer(child)
+        for name, value in list(model.state_dict().items())[:MAX_STATE_ENTRIES]:
+            if isinstance(value, torch.Tensor):
+                info["state"].append([name, list(value.shape), str(value.dtype).replace("torch.", "")])
+    for name in ("rnn", "fc"):
+        if name not in info["layers"]:
+            info["layers"][name] = {"type": _type_name(getattr(model, name, None))}
+    return info, {}
+
+
+def probe_layers(student: Student, args: dict, tensors: dict):
+    """Load the judge's weights by name; run self.rnn and self.fc on the judge's inputs."""
+    model = student.get("SimpleRNN")(*args["sizes"])
+    info, out = {"loaded": False}, {}
+    try:
+        model.load_state_dict(wire.grouped(tensors, "w."), strict=True)
+        info["loaded"] = True
+    except Exception as exc:  # noqa: BLE001 - judged by the construction checks
+        info["load_error"] = describe_exception(exc, student.filename)
+    for name, key in (("rnn", "x"), ("fc", "h")):
+        layer = getattr(model, name, None)
+        try:
+            with torch.no_grad():
+                result = layer(tensors[key])
+            first = result[0] if isinstance(result, tuple) else result
+            if isinstance(first, torch.Tensor):
+                out[f"{name}.out"] = _plain(first)
+            info[name] = {"ok": True, "type": _type_name(result)}
+        except Exception as exc:  # noqa: BLE001 - judged by the construction checks
+            info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+    return info, out
+
+
+# --- forward ---------------------------------------------------------------------------------
+
+
+def _own(student: Student, args: dict, tensors: dict):
+    weights = wire.grouped(tensors, "w.")
+    if not weights:
+        raise LookupError("no weights for this structure")
+    model = student.get("SimpleRNN")(*args["sizes"])
+    model.load_state_dict(weights, strict=True)
+    return model
+
+
+def _own_hidden(student: Student, args: dict, tensors: dict):
+    """The student's own layers, with self.hidden_size set to the RNN's hidden size."""
+    model = _own(student, args, tensors)
+    rnn = getattr(model, "rnn", None)
+    if not isinstance(rnn, nn.RNNBase) or getattr(model, "hidden_size", None) == rnn.hidden_size:
+        raise LookupError("hidden_size already agrees with self.rnn")
+    model.hidden_size = rnn.hidden_size
+    return model
+
+
+def _grader_layers(student: Student, args: dict, tensors: dict):
+    """The student's class with the exercise's layers built here (and its other attributes)."""
+    cls = student.get("SimpleRNN")
+    I, H, O = args["sizes"]
+    model = cls.__new__(cls)
+    nn.Module.__init__(model)
+    try:
+        own = cls(I, H, O)
+        for key, value in vars(own).items():
+            if not key.startswith("_") and not isinstance(value, (nn.Module, torch.Tensor)):
+                setattr(model, key, value)
+    except Exception:  # noqa: BLE001 - __init__ is judged on its own
+        pass
+    model.hidden_size = H
+    model.rnn = nn.RNN(I, H, batch_first=True)
+    model.fc = nn.Linear(H, O)
+    model.load_state_dict(wire.grouped(tensors, "v."))
+    return model
+
+
+FORWARD_VARIANTS: dict[str, Callable] = {"own": _own, "own_hidden": _own_hidden, "grader": _grader_layers}
+
+
+def _run_cases(student, model, cases: dict, prefix: str, out: dict) -> dict:
+    results = {}
+    for case, x in cases.items():
+        try:
+            with torch.no_grad():
+                y = model(x)
+            if isinstance(y, torch.Tensor):
+                out[f"{prefix}.y.{case}"] = _plain(y).float()
+                results[case] = {"ok": True}
+            else:
+                results[case] = {"ok": False, "type": _type_name(y)}
+        except Exception as exc:  # noqa: BLE001 - reported per case
+            results[case] = {"ok": False, "error": describe_exception(exc, student.filename)}
+    return results
+
+
+def probe_forward(student: Student, args: dict, tensors: dict):
+    """Run forward on every case: the student's model first, then fallbacks until one runs."""
+    cases = wire.grouped(tensors, "x.")
+    info, out = {"variants": {}, "chosen": None}, {}
+    for name, make in FORWARD_VARIANTS.items():
+        try:
+            model = make(student, args, tensors)
+            model.train(False)
+        except Exception as exc:  # noqa: BLE001 - this variant cannot be built
+            info["variants"][name] = {"built": False, "error": describe_exception(exc, student.filename)}
+            continue
+        results = _run_cases(student, model, cases, name, out)
+        info["variants"][name] = {"built": True, "cases": results}
+        if results.get(args["main"], {}).get("ok"):
+            info["chosen"] = name
+            info["backward"] = _backward(student, model, cases[args["main"]], tensors["grad_out"], name, out)
+            break
+    return info, out
+
+
+def _backward(student, model, x, grad_out, prefix, out) -> dict:
+    """Gradients of sum(logits * grad_out) for every parameter: nothing may be detached."""
+    try:
+        model.zero_grad(set_to_none=True)
+        y = model(x)
+        if y.numel() != grad_out.numel():
+            return {"ok": False, "error": {"type": "Shape", "where": None,
+                                           "message": f"logits of shape {tuple(y.shape)}"}}
+        (y.reshape(-1) * grad_out.reshape(-1)).sum().backward()
+        for name, p in model.named_parameters():
+            if p.grad is not None:
+                out[f"{prefix}.g.{name}"] = _plain(p.grad).float()
+        return {"ok": True}
+    except Exception as exc:  # noqa: BLE001 - judged by forward.matches_reference
+        return {"ok": False, "error": describe_exception(exc, student.filename)}
+
+
+def probe_device_forward(student: Student, args: dict, tensors: dict):
+    """Forward with the model and the input on another device (meta, cuda, mps)."""
+    device = torch.device(args["device"])
+    model = FORWARD_VARIANTS[args["variant"]](student, args, tensors).to(device)
+    model.train(False)
+    with torch.no_grad():
+        y = model(tensors["x"].to(device))
+    info, out = {"type": _type_name(y)}, {}
+    if isinstance(y, torch.Tensor):
+        info.update(device=y.device.type, shape=list(y.shape))
+        if device.type != "meta":
+            out["y"] = _plain(y).float()
+    return info, out
+
+
+# --- training functions, on models of another architecture ---------------------------------------
+
+
+def probe_training_step(student: Student, args: dict, tensors: dict):
+    training_step = student.get("training_step")
+    info, out = {}, {}
+    for scenario in args["scenarios"]:
+        name = scenario["name"]
+        model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
+        if scenario.get("stale"):
+            stale = wire.grouped(tensors, "stale.")
+            for pname, p in model.named_parameters():
+                p.grad = stale[pname].clone()
+        optimizer = torch.optim.SGD(model.parameters(), lr=scenario["lr"])
+        try:
+            value = training_step(model, tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss(),
+                                  optimizer, max_grad_norm=scenario["max_grad_norm"])
+            info[name] = {"ok": True, "type": _type_name(value), "value": _number(value)}
+            for pname, p in model.named_parameters():
+                out[f"p.{name}.{pname}"] = _plain(p)
+        except Exception as exc:  # noqa: BLE001 - reported per scenario
+            info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+    return info, out
+
+
+def probe_predict(student: Student, args: dict, tensors: dict):
+    model = build(ModeRevealingMLP, wire.grouped(tensors, "w."))
+    model.train(True)
+    value = student.get("predict")(model, tensors["inputs"])
+    info, out = {"type": _type_name(value)}, {}
+    if isinstance(value, torch.Tensor):
+        out["predicted"] = _plain(value)
+    return info, out
+
+
+def _stand_in(source: str) -> Callable:
+    """The judge's training step, sent as source with the train probe (never kept in memory before)."""
+    namespace = {"torch": torch, "nn": nn}
+    exec(compile(source, "<judge's training step>", "exec"), namespace)  # noqa: S102 - the judge's code
+    return namespace["training_step"]
+
+
+def _with_training_step(student: Student, step: Callable, run: Callable):
+    original = student.ns.get("training_step")
+    student.ns["training_step"] = step
+    try:
+        return run()
+    finally:
+        student.ns["training_step"] = original
+
+
+def probe_train(student: Student, args: dict, tensors: dict):
+    train = student.get("train")
+    step = _stand_in(args["stand_in"])
+    info, out = {}, {}
+
+    def scenarios():
+        for scenario in args["scenarios"]:
+            name = scenario["name"]
+            model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
+            try:
+                losses = train(model, tensors["inputs"], tensors["targets"], epochs=scenario["epochs"],
+                               lr=scenario["lr"], max_grad_norm=scenario["max_grad_norm"])
+                entry = {"ok": True, "type": _type_name(losses)}
+                if isinstance(losses, (list, tuple)):
+                    entry.update(length=len(losses), types=sorted({_type_name(v) for v in losses})[:5],
+                                 losses=[_number(v) for v in losses[:1000]])
+                info[name] = entry
+                for pname, p in model.named_parameters():
+                    out[f"p.{name}.{pname}"] = _plain(p)
+            except Exception as exc:  # noqa: BLE001 - reported per scenario
+                info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+
+    _with_training_step(student, step, scenarios)
+    return info, out
+
+
+def probe_device_train(student: Student, args: dict, tensors: dict):
+    """train(..., device=D) with a recording step standing in."""
+    calls: list[dict] = []
+    record = _stand_in(args["stand_in"])
+
+    def step(*step_args, **kwargs):
+        return record(calls, *step_args, **kwargs)
+
+    model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
+    info = {"calls": calls}
+
+    def run():
+        losses = student.get("train")(model, tensors["inputs"], tensors["targets"], epochs=args["epochs"],
+                                      lr=args["lr"], device=args["device"])
+        info["losses"] = [_number(v) for v in losses] if isinstance(losses, (list, tuple)) else None
+
+    try:
+        _with_training_step(student, step, run)
+    except Exception as exc:  # noqa: BLE001 - the judge reads what happened
+        info["error"] = describe_exception(exc, student.filename)
+    first = next(iter(model.parameters()))
+    info["model_device_after"] = first.device.type
+    out = {}
+    if first.device.type != "meta":
+        out = {f"p.{name}": _plain(p) for name, p in model.named_parameters()}
+    return info, out
+
+
+def probe_end_to_end(student: Student, args: dict, tensors: dict):
+    """The student's own train, training_step and SimpleRNN together (the feedback's loss curve)."""
+    model = student.get("SimpleRNN")(*args["sizes"])
+    model.load_state_dict(wire.grouped(tensors, "w."), strict=True)
+    losses = student.get("train")(model, tensors["inputs"], tensors["targets"], epochs=args["epochs"],
+                                  lr=args["lr"])
+    return {"losses": [_number(v) for v in losses[:1000]] if isinstance(losses, (list, tuple)) else None}, {}
+
+
+# --- part 2: under the hood -----------------------------------------------------------------------
+
+
+def probe_manual_rnn(student: Student, args: dict, tensors: dict):
+    function = student.get("rnn_forward_manual")
+    info, out = {}, {}
+    for case in args["cases"]:
+        leaves = {k: tensors[k].clone().requires_grad_(True)
+                  for k in ("x", "weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        h0 = tensors["h0"].clone().requires_grad_(True) if case == "with_h0" else None
+        try:
+            result = function(leaves["x"], leaves["weight_ih"], leaves["weight_hh"], leaves["bias_ih"],
+                              leaves["bias_hh"], h0=h0)
+            if not (isinstance(result, tuple) and len(result) == 2
+                    and all(isinstance(r, torch.Tensor) for r in result)):
+                info[case] = {"ok": False, "type": _type_name(result)}
+                continue
+            output, h_n = result
+            out[f"{case}.out"], out[f"{case}.h_n"] = _plain(output), _plain(h_n)
+            info[case] = {"ok": True}
+            try:
+                loss = (output.reshape(-1) * tensors["grad_out"].reshape(-1)).sum() \
+                    + (h_n.reshape(-1) * tensors["grad_h"].reshape(-1)).sum()
+                loss.backward()
+                for name, leaf in [*leaves.items(), *([("h0", h0)] if h0 is not None else [])]:
+                    if leaf.grad is not None:
+                        out[f"{case}.g.{name}"] = _plain(leaf.grad)
+                info[case]["backward"] = True
+            except Exception as exc:  # noqa: BLE001 - judged by the gradient check
+                info[case]["backward_error"] = describe_exception(exc, student.filename)
+        except Exception as exc:  # noqa: BLE001 - reported per case
+            info[case] = {"ok": False, "error": describe_exception(exc, student.filename)}
+    return info, out
+
+
+def probe_gradient_norms(student: Student, args: dict, tensors: dict):
+    model = Layers(*args["sizes"])
+    model.load_state_dict(wire.grouped(tensors, "w."))
+    value = student.get("hidden_gradient_norms")(model, tensors["x"], tensors["targets"])
+    info, out = {"type": _type_name(value)}, {}
+    if isinstance(value, torch.Tensor):
+        out["norms"] = _plain(value)
+    elif isinstance(value, (list, tuple)):
+        numbers = [_number(v) for v in value[:1000]]
+        info["values"] = numbers
+    return info, out
+
+
+PROBES: dict[str, Callable] = {
+    wire.CONSTRUCT: probe_construct,
+    wire.LAYERS: probe_layers,
+    wire.FORWARD: probe_forward,
+    wire.DEVICE_FORWARD: probe_device_forward,
+    wire.TRAINING_STEP: probe_training_step,
+    wire.PREDICT: probe_predict,
+    wire.MANUAL_RNN: probe_manual_rnn,
+    wire.GRADIENT_NORMS: probe_gradient_norms,
+    wire.END_TO_END: probe_end_to_end,
+    wire.TRAIN: probe_train,
+    wire.DEVICE_TRAIN: probe_device_train,
+}
+
+
+def run_probe(student: Student, kind: str, args: dict, tensors: dict) -> tuple[dict, dict]:
+    """Run one probe; return (message, tensors) ready for the wire."""
+    try:
+        info, out = PROBES[kind](student, args, tensors)
+        return {"ok": True, "info": info}, out
+    except Exception as exc:  # noqa: BLE001 - the whole probe failed; the judge reports it
+        return {"ok": False, "error": describe_exception(exc, student.filename)}, {}
