@@ -211,3 +211,19 @@ def test_scale_300_students(tmp_path, capsys):
     assert statistics.median(times) < 0.015
     assert min(report_times) < 1.5
     assert all_time < 6
+
+
+def test_command_line(tmp_path, fixture_students):
+    import subprocess
+    import sys
+
+    root = cohort.write_folder(tmp_path / "out", fixture_students[:2])
+    run = [sys.executable, "-m", "autograder.feedback"]
+    proc = subprocess.run([*run, str(root)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 pages in" in proc.stderr and (root / "report.html").is_file()
+    assert (root / "feedback" / f"{fixture_students[0].stem}.md").is_file()
+    proc = subprocess.run([*run, str(root), "--report-only"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr.startswith("report in ")
+    proc = subprocess.run([*run, str(tmp_path / "missing")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "no such folder" in proc.stderr

@@ -98,6 +98,14 @@ def _renderers():
 RENDERERS = _renderers()
 
 
+@pytest.mark.parametrize("name", ["cmark-gfm", "mistune"])
+def test_optional_markdown_renderer_is_here(name):
+    """GitHub's renderer (cmark-gfm: e-mail and URL autolinks) and mistune widen the checks
+    below; markdown-it (always here, through rich) runs them regardless."""
+    if name not in [r[0] for r in RENDERERS]:
+        pytest.skip(f"{name} is not installed (pip install {'cmarkgfm' if name == 'cmark-gfm' else name})")
+
+
 @pytest.mark.parametrize("name,render", RENDERERS, ids=[r[0] for r in RENDERERS])
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_markdown_inline_renders_as_plain_text(name, render, raw):
