@@ -45,8 +45,8 @@ MAX_ANSWERS = 100  # `name = value` entries kept; reading stops after that
 MAX_LABELS = 26  # letters read per answer
 MAX_NOTES = 20  # file-level notes kept (then one "... more" line)
 MAX_ARRAY_LINES = 40  # lines a multi-line array may span
-MAX_KEY_CHARS = 64
-MAX_LABEL_CHARS = 12  # option ids have at most 8 characters: longer tokens are cut
+MAX_KEY_CHARS = 60  # a longer name is not a question name (the grader's wire keeps 60)
+MAX_LABEL_CHARS = 8  # as option ids: a longer token is cut to 7 + "…", which no id can be
 MAX_SHOWN = 80  # characters of student text quoted in a message
 
 # --- the line grammar (every pattern linear: see the module docstring) -----------------

@@ -194,6 +194,12 @@ def test_repeats_collapse_into_one_message(bank):
     assert "51 times" in out["Quiz Q01"] and "line 51" in out["Quiz Q01"]
 
 
+def test_long_tokens_are_cut_to_an_impossible_option_id(bank):
+    sheet = parse_answers('q05 = ["abcdefghijk", "a"]')
+    assert sheet.answers[0].labels == ["abcdefg…", "a"]
+    assert all(len(label) <= 8 for label in sheet.answers[0].labels)
+
+
 def test_letters_per_answer_are_bounded(bank):
     out = sane(quizzes.autograder_tests('q05 = "' + "a " * 500 + '"'), bank)
     assert "more than 26 letters" not in out["Quiz Q05"]  # repeats of one letter: one label
@@ -206,7 +212,8 @@ def test_letters_per_answer_are_bounded(bank):
 def test_key_length_is_bounded_without_regex(bank):
     from quizzes.scoring import resolve_question_id
 
-    assert resolve_question_id(bank, "q" + "0" * 60 + "1") == "q01"
+    assert resolve_question_id(bank, "q" + "0" * 57 + "1") == "q01"  # 59 characters
+    assert resolve_question_id(bank, "q" + "0" * 60 + "1") is None  # over MAX_KEY_CHARS
     assert bounded(resolve_question_id, bank, "q" + "0" * 100_000 + "x") is None
     assert resolve_question_id(bank, "q\u0661") is None  # Arabic-Indic digit one
     assert resolve_question_id(bank, "7") == "q07" and resolve_question_id(bank, "Q7") == "q07"
@@ -348,3 +355,15 @@ def test_scoring_imports_only_the_standard_library():
     heavy, seconds = out.stdout.rsplit(" ", 1)
     assert heavy == "[]"
     assert float(seconds) < 1.0
+
+
+def test_parsing_never_loads_the_key():
+    """The grader parses answers in the student's sandbox, where the bank must not be."""
+    code = ("import sys, quizzes, quizzes.answers as a; "
+            "t = quizzes.answers_from_notebook_cells(['QUIZ_ANSWERS = \"\"\"\\nq01 = \\'b\\'\\n\"\"\"']); "
+            "s = a.parse_answers(t); assert s.answers[0].labels == ['b'], s; "
+            "print(sorted(m for m in sys.modules if m.startswith('quizzes')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['quizzes', 'quizzes._toml', 'quizzes.answers']"
