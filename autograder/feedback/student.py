@@ -443,6 +443,10 @@ def _checks_md(v: StudentView) -> list[str]:
             current = part
         got = sum(c.score for c in checks)
         total = sum(c.max_score for c in checks)
+        if all(c.passed for c in checks):
+            out += [f"#### {md(function, 120)}: {pts(got)} / {pts(total)}, "
+                    f"all {len(checks)} checks passed", ""]
+            continue
         out += [f"#### {md(function, 120)}: {pts(got)} / {pts(total)}", ""]
         for c in checks:
             mark = "✅ passed" if c.passed else ("🟠 partly" if c.score > 0 else "❌ failed")

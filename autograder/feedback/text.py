@@ -97,7 +97,7 @@ def h1(value, limit: int = 300) -> str:
 # ``/``); GFM finds e-mail addresses through escapes, so ``@`` is followed by an invisible
 # word joiner (U+2060). Text is put on one line, so no student string can start a block.
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_PUNCT = set("\\`*_{}[]()#+-.!|~=:@/\"'$%^?;,")
+_MD_PUNCT = set("\\`*_{}[]()#+-.!|~=:/$^")
 
 
 def md(value, limit: int = 300) -> str:

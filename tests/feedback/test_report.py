@@ -207,10 +207,11 @@ def test_scale_300_students(tmp_path, capsys):
         print(f"\n  feedback timings, 300 students: page median {1e3 * statistics.median(times):.1f} ms, "
               f"max {1e3 * max(times):.1f} ms; report (reading 300 files) best "
               f"{min(report_times):.2f} s; write_all (600 pages + report) {all_time:.2f} s")
-    # generous bounds for a shared 2-core CI machine; measured ~2 ms, ~0.2 s and ~1 s
+    # bounds against gross slowdowns, generous for a busy shared 2-core machine
+    # (measured on one: ~2 ms, 0.2-0.5 s and 1-3 s)
     assert statistics.median(times) < 0.015
-    assert min(report_times) < 1.5
-    assert all_time < 6
+    assert min(report_times) < 2
+    assert all_time < 10
 
 
 def test_command_line(tmp_path, fixture_students):

@@ -331,7 +331,7 @@ def test_hostile_names_are_text(rendered, report_html):
     assert script.md.startswith("# Feedback: &lt;script&gt;alert\\(1\\)&lt;\\/script&gt;\n")
     formula = rendered["HYPERLINK_x-8cce3310"]
     assert "<h1>=HYPERLINK(&quot;x&quot;)</h1>" in formula.html
-    assert formula.md.startswith('# Feedback: \\=HYPERLINK\\(\\"x\\"\\)\n')
+    assert formula.md.startswith('# Feedback: \\=HYPERLINK\\("x"\\)\n')
     text = parse(report_html).text
     assert "<script>alert(1)</script>" in text and '=HYPERLINK("x")' in text
 
