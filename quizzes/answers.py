@@ -61,7 +61,7 @@ _SCALAR = rf"{_BASIC}|{_LITERAL}|{_NUMBER}|true|false"
 # Each repetition ends with a comma, and a scalar cannot start with a comma or a blank.
 _ARRAY = rf"\[{_WS}(?:(?:{_SCALAR}){_WS},{_WS})*(?:(?:{_SCALAR}){_WS})?\]"
 _LINE = re.compile(rf"{_WS}{_KEY}{_WS}={_WS}(?P<value>{_SCALAR}|{_ARRAY}){_WS}(?:#.*)?")
-_SCALAR_RE = re.compile(_SCALAR)
+_SCALAR_RE = re.compile(_SCALAR)  # only ever run over an array _LINE has matched
 _KEY_RE = re.compile(_SIMPLE_KEY)
 # The part of a line before its comment: strings are skipped whole, so a '#' inside
 # quotes is kept; it stops at the first '#' outside them or at an unclosed quote.
@@ -123,11 +123,11 @@ def parse_answers(text: str | bytes | None, source: str = "quiz_answers.toml") -
 def _as_text(text, sheet: AnswerSheet) -> str | None:
     source = sheet.source
     if isinstance(text, (bytes, bytearray, memoryview)):
-        data = bytes(text)
-        if len(data) > MAX_TEXT_BYTES:
-            return _too_big(sheet, len(data))
+        size = text.nbytes if isinstance(text, memoryview) else len(text)
+        if size > MAX_TEXT_BYTES:
+            return _too_big(sheet, size)
         try:
-            text = data.decode("utf-8-sig")
+            text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError:
             sheet.readable = False
             sheet.note(f"{source}: not UTF-8 text; save the file as UTF-8")
@@ -355,10 +355,8 @@ def _take(sheet: AnswerSheet, key: str, value, line: int | None) -> None:
         return
     answer = RawAnswer(key=key.strip(), labels=[], line=line, written=_cut(_show(value)))
     values = value if isinstance(value, list) else [value]
-    for v in values:
-        if len(answer.labels) >= MAX_LABELS:
-            answer.notes.append(f"more than {MAX_LABELS} letters; only the first "
-                                f"{MAX_LABELS} were read")
+    for v in values[: MAX_LABELS + 1]:
+        if len(answer.labels) > MAX_LABELS:
             break
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             answer.notes.append(f"could not read {_cut(_show(v))}: write a letter like \"b\" "
@@ -378,7 +376,11 @@ def _take(sheet: AnswerSheet, key: str, value, line: int | None) -> None:
                 if len(token) > MAX_LABEL_CHARS:
                     token = token[: MAX_LABEL_CHARS - 1] + "…"
                 answer.labels.append(token)
-    del answer.labels[MAX_LABELS:]
+    if len(answer.labels) > MAX_LABELS or len(values) > MAX_LABELS + 1:
+        answer.notes.append(f"more than {MAX_LABELS} letters; only the first {MAX_LABELS} "
+                            "were read")
+        del answer.labels[MAX_LABELS:]
+    answer.notes = list(dict.fromkeys(answer.notes))  # one note per kind of mistake
     deduped = list(dict.fromkeys(answer.labels))
     if len(deduped) != len(answer.labels):
         answer.notes.append("an option was listed more than once; counted once")
