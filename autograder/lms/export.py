@@ -169,6 +169,9 @@ def export(options: Options) -> int:
         report.add(findings.LEFT_OUT, problem.line())
     for note in roster.notes if roster else []:
         report.add(findings.ROSTER_NOTES, note)
+    if roster is None and options.target != "csv":
+        report.add(findings.ROSTER_NOTES, "no --roster: LMS students without results cannot be listed, "
+                                          "and logins are not checked; give the LMS's own export to check")
     outcomes = _assess(cohort, options.policy, report, per_student)
 
     maximum = cohort.max_score

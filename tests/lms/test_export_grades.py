@@ -70,8 +70,9 @@ def test_canvas_without_assignment_id_warns_that_canvas_makes_a_new_assignment(c
 
 def test_canvas_without_roster_puts_the_login_in_sis_login_id(cli, results, id_map, tmp_path):
     out = tmp_path / "c.csv"
-    cli("export-grades", results, "--to", "canvas", "--out", out, "--id-map", id_map,
-        "--assignment-id", "4321")
+    ran = cli("export-grades", results, "--to", "canvas", "--out", out, "--id-map", id_map,
+              "--assignment-id", "4321")
+    assert "no --roster: LMS students without results cannot be listed" in ran.err
     by_login = {r[3]: r for r in rows_of(out)[2:]}
     assert by_login["ada.lovelace"] == ["ada", "", "", "ada.lovelace", "", "114"]
     assert by_login["fay"][0] == FORMULA_CELL  # the name is neutralised, the login is safe

@@ -145,8 +145,14 @@ def push(results: Path, config_path: Path, id_map_path: Path | None, policy, dry
         return 1 if report.flagged else 0
     posted = 0
     try:
-        if todo:
+        try:
             import requests
+
+            from . import token  # noqa: F401  (pyjwt and cryptography)
+        except ImportError as exc:
+            raise LtiError(f"lti push needs {exc.name} (PyJWT[crypto], requests): reinstall the project "
+                           "with `pip install -e .`") from None
+        if todo:
 
             with requests.Session() as session:
                 tokens = Tokens(session, config)
