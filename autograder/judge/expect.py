@@ -72,7 +72,8 @@ class Expectations:
             fc = nn.Linear(replica.fc.in_features, replica.fc.out_features, bias=replica.fc.bias is not None)
             fc.load_state_dict(replica.fc.state_dict())
             out, _ = rnn(self.plan.cases[self.plan.main])
-            (fc(out[:, -1, :]).reshape(-1) * self.plan.grad_out.reshape(-1)).sum().backward()
+            logits = fc(out[:, -1, :]).reshape(-1)
+            (logits * self.plan.grad_out[:logits.numel()]).sum().backward()
             found = {f"rnn.{k}": v.grad.detach().clone() for k, v in rnn.named_parameters()}
             found.update({f"fc.{k}": v.grad.detach().clone() for k, v in fc.named_parameters()})
             cache[as_built] = found
@@ -102,8 +103,8 @@ class Expectations:
         return {k: v.grad.detach().clone() for k, v in model.named_parameters()}
 
     @cache  # noqa: B019
-    def predictions(self) -> dict[str, torch.Tensor]:
-        """argmax of the predict model's logits in each (mode, grad) combination."""
+    def predict_logits(self) -> dict[str, torch.Tensor]:
+        """The predict model's logits in each (mode, gradient tracking) combination."""
         spec = self.plan.predict
         model = build(ModeRevealingMLP, spec["weights"])
         found = {}
@@ -111,7 +112,7 @@ class Expectations:
             model.train(mode == "train")
             for grad in (False, True):
                 with torch.set_grad_enabled(grad):
-                    found[f"{mode}, {'grad' if grad else 'no_grad'}"] = model(spec["inputs"]).argmax(dim=1)
+                    found[f"{mode}, {'grad' if grad else 'no_grad'}"] = model(spec["inputs"]).detach()
         return found
 
     @cache  # noqa: B019

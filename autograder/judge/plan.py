@@ -74,6 +74,40 @@ def _state(model: torch.nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+def _gradient_norm(cls, weights, inputs, targets) -> float:
+    from ..worker.models import build as build_model
+
+    model = build_model(cls, weights)
+    torch.nn.functional.cross_entropy(model(inputs), targets).backward()
+    return float(torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters())))
+
+
+def _adam(weights, inputs, targets, epochs, lr, max_grad_norm) -> dict:
+    from ..worker.models import build as build_model
+
+    model = build_model(MeanPoolMLP, weights)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(inputs), targets).backward()
+        if max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+    return {k: v.detach() for k, v in model.named_parameters()}
+
+
+def _telling_clip(weights, inputs, targets, epochs, lr, max_grad_norm) -> float:
+    """A max_grad_norm whose clipped run ends at least 20 tolerances from the unclipped one."""
+    free = _adam(weights, inputs, targets, epochs, lr, None)
+    for _ in range(8):
+        clipped = _adam(weights, inputs, targets, epochs, lr, max_grad_norm)
+        gap = max(float(((clipped[k] - v).abs() / (1e-4 + 1e-3 * v.abs())).max()) for k, v in free.items())
+        if gap >= 20:
+            break
+        max_grad_norm /= 2
+    return round(max_grad_norm, 8)
+
+
 def _model_weights(cls, sizes, generator) -> dict:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
@@ -139,18 +173,20 @@ def build(make_dataset, seed: int | None = None) -> Plan:
     cases.update({f"row{i}": main[i:i + 1].clone() for i in range(batch + 1)})
     plan = Plan(seed=seed, sizes=(I, H, O), layer_x=torch.randn(batch, seq, I, generator=g),
                 layer_h=torch.randn(3, H, generator=g), cases=cases, shape_cases=tuple(shape_cases),
-                main="main", rows=rows, grad_out=torch.randn(batch + 1, O, generator=g),
-                device_x=torch.randn(2, 5, I, generator=g))
+                main="main", rows=rows, grad_out=torch.randn(4096, generator=g),
+                device_x=torch.randn(batch + 1, seq, I, generator=g))
 
     # training_step: a MeanPoolMLP, SGD, plain / stale gradients / clipping.
     si, sh, so = _distinct(g, [(3, 6), (7, 12), (2, 5)])
     weights = _model_weights(MeanPoolMLP, (si, sh, so), g)
+    inputs, targets = torch.randn(24, 5, si, generator=g) * 3, torch.randint(0, so, (24,), generator=g)
+    norm = _gradient_norm(MeanPoolMLP, weights, inputs, targets)
     plan.step = {
-        "weights": weights, "inputs": torch.randn(24, 5, si, generator=g) * 3,
-        "targets": torch.randint(0, so, (24,), generator=g),
+        "weights": weights, "inputs": inputs, "targets": targets,
         "stale": {k: torch.randn(v.shape, generator=g) * 2 for k, v in weights.items()},
         "lr": 0.2 + 0.6 * float(torch.rand(1, generator=g)),
-        "max_grad_norm": 0.01 + 0.04 * float(torch.rand(1, generator=g)),
+        # well below the gradient's norm, so that clipping always acts
+        "max_grad_norm": norm * (0.1 + 0.3 * float(torch.rand(1, generator=g))),
     }
 
     # predict: a model whose mode and gradient tracking show in its predictions.
@@ -188,13 +224,17 @@ def build(make_dataset, seed: int | None = None) -> Plan:
     ti, th, to = 4, 8 + int(torch.randint(0, 5, (1,), generator=g)), 2
     inputs, targets = make_dataset(n_sequences=96, seq_len=10, input_size=ti,
                                    seed=int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+    weights = _model_weights(MeanPoolMLP, (ti, th, to), g)
+    norm = _gradient_norm(MeanPoolMLP, weights, inputs, targets)
     plan.train = {
-        "weights": _model_weights(MeanPoolMLP, (ti, th, to), g), "inputs": inputs, "targets": targets,
+        "weights": weights, "inputs": inputs, "targets": targets,
         "scenarios": [
             {"name": "main", "epochs": 20 + int(torch.randint(0, 8, (1,), generator=g)),
              "lr": round(0.03 + 0.04 * float(torch.rand(1, generator=g)), 4), "max_grad_norm": None},
-            {"name": "clip", "epochs": 3, "lr": 0.05,
-             "max_grad_norm": round(0.05 + 0.2 * float(torch.rand(1, generator=g)), 4)},
+            # clipping acts on every step, so clipped and unclipped Adam runs end measurably apart
+            {"name": "clip", "epochs": 4, "lr": 0.05,
+             "max_grad_norm": _telling_clip(weights, inputs, targets, 4, 0.05,
+                                            norm * (0.05 + 0.1 * float(torch.rand(1, generator=g))))},
         ],
     }
     plan.device_train = {"weights": _model_weights(MeanPoolMLP, (ti, th, to), g),

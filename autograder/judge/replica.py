@@ -184,28 +184,49 @@ def _final_state(h_n) -> torch.Tensor:
     return (h_n[0] if isinstance(h_n, tuple) else h_n)[-1]
 
 
-def readouts(replica: Replica, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """name -> fc(readout) for the readouts students write, under both readings of the layer."""
+# How students mix up the batch and time dimensions of x before the RNN sees it.
+INPUTS = {
+    "": lambda x: x,
+    "x with its batch and time dimensions mixed (transpose then reshape)":
+        lambda x: x.transpose(0, 1).reshape(x.shape),
+    "x with its batch and time dimensions mixed (reshape then transpose)":
+        lambda x: x.reshape(x.shape[1], x.shape[0], -1).transpose(0, 1),
+    "x transposed to (seq_len, batch, input_size)": lambda x: x.transpose(0, 1),
+}
+
+
+def readouts(replica: Replica, x: torch.Tensor) -> dict[tuple[str, str], torch.Tensor]:
+    """(input, readout) -> fc(readout): the read-outs students write, under both readings of the
+    layer, on x as given and on x with its batch and time dimensions mixed up."""
     found = {}
     with torch.no_grad():
-        for reading, layer in (("", replica.rnn_batch_first), (" (as built)", replica.rnn)):
-            out, h_n = layer(x)
-            candidates = {
-                LAST: out[:, -1, :],
-                "the first time step": out[:, 0, :],
-                "the mean over time": out.mean(dim=1),
-                "the final hidden state h_n[-1]": _final_state(h_n),
-                "out[-1] (the last sequence of the batch, not the last time step)": out[-1],
-            }
-            for name, value in candidates.items():
-                if value.shape[-1] == replica.fc.in_features:
-                    found.setdefault(name + reading, replica.fc(value))
+        for inputs, prepare in INPUTS.items():
+            try:
+                seen = prepare(x).contiguous()
+            except RuntimeError:
+                continue
+            for reading, layer in (("", replica.rnn_batch_first), (" (as built)", replica.rnn)):
+                try:
+                    out, h_n = layer(seen)
+                except RuntimeError:
+                    continue
+                candidates = {
+                    LAST: out[:, -1, :],
+                    "the first time step": out[:, 0, :],
+                    "the mean over time": out.mean(dim=1),
+                    "the final hidden state h_n[-1]": _final_state(h_n),
+                    "out[-1] (the last sequence of the batch, not the last time step)": out[-1],
+                }
+                for name, value in candidates.items():
+                    if value.shape[-1] == replica.fc.in_features:
+                        found.setdefault((inputs, name + reading), replica.fc(value))
     return found
 
 
 @dataclass(frozen=True)
 class Identified:
-    readout: str  # a key of readouts(), or "" when nothing matched
+    inputs: str  # a key of INPUTS: "" when x was used as given
+    readout: str  # the read-out, e.g. LAST
     post: str  # a key of POSTS
 
     @property
@@ -214,10 +235,18 @@ class Identified:
 
     @property
     def is_reference(self) -> bool:
-        return self.is_last_step and self.post == "raw logits"
+        return self.is_last_step and self.post == "raw logits" and not self.inputs
+
+    def describe(self) -> str:
+        text = f"self.fc of {self.readout}"
+        if self.inputs:
+            text += f", computed from {self.inputs}"
+        if self.post != "raw logits":
+            text += f", with {self.post} applied"
+        return text
 
 
-def identify(y: torch.Tensor | None, candidates: dict[str, torch.Tensor], atol: float = 1e-4) -> Identified | None:
+def identify(y: torch.Tensor | None, candidates: dict, atol: float = 1e-4) -> Identified | None:
     """Which candidate (and which post-processing) the student's output ``y`` is, if any.
 
     Compared on the values alone (flattened), so a shape slip such as squeeze()
@@ -226,11 +255,11 @@ def identify(y: torch.Tensor | None, candidates: dict[str, torch.Tensor], atol: 
     if not isinstance(y, torch.Tensor) or not y.is_floating_point():
         return None
     flat = y.reshape(-1).double()
-    for name, base in candidates.items():
+    for (inputs, name), base in candidates.items():
         if base.numel() != flat.numel():
             continue
         for post, apply in POSTS.items():
             want = apply(base).reshape(-1).double()
             if torch.allclose(flat, want, atol=atol, rtol=1e-4):
-                return Identified(name, post)
+                return Identified(inputs, name, post)
     return None

@@ -212,14 +212,15 @@ def probe_forward(student: Student, args: dict, tensors: dict):
 
 
 def _backward(student, model, x, grad_out, prefix, out) -> dict:
-    """Gradients of sum(logits * grad_out) for every parameter: nothing may be detached."""
+    """Gradients of sum(logits * grad_out[:n]) for every parameter: nothing may be detached."""
     try:
         model.zero_grad(set_to_none=True)
         y = model(x)
-        if y.numel() != grad_out.numel():
+        weights = grad_out.reshape(-1)
+        if y.numel() > weights.numel():
             return {"ok": False, "error": {"type": "Shape", "where": None,
                                            "message": f"logits of shape {tuple(y.shape)}"}}
-        (y.reshape(-1) * grad_out.reshape(-1)).sum().backward()
+        (y.reshape(-1) * weights[:y.numel()]).sum().backward()
         for name, p in model.named_parameters():
             if p.grad is not None:
                 out[f"{prefix}.g.{name}"] = _plain(p.grad).float()
@@ -246,23 +247,74 @@ def probe_device_forward(student: Student, args: dict, tensors: dict):
 # --- training functions, on models of another architecture ---------------------------------------
 
 
+class _RecordingSGD(torch.optim.SGD):
+    """SGD that notes the gradients it steps with, and the gradients as they stood when, after a
+    backward, they were first stepped with or cleared (what clipping must have acted on)."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr=lr)
+        self.seen: list[dict] = []
+        self.after_backward: dict | None = None
+        self.backward_pending = False
+
+    def _grads(self) -> dict:
+        return {id(p): p.grad.detach().clone() if p.grad is not None else None
+                for group in self.param_groups for p in group["params"]}
+
+    def _note(self) -> None:
+        if self.backward_pending and self.after_backward is None:
+            self.after_backward = self._grads()
+        self.backward_pending = False
+
+    def step(self, closure=None):
+        self._note()
+        self.seen.append(self._grads())
+        return super().step(closure)
+
+    def zero_grad(self, set_to_none: bool = True):
+        self._note()
+        return super().zero_grad(set_to_none=set_to_none)
+
+
 def probe_training_step(student: Student, args: dict, tensors: dict):
+    """One call per scenario; sends back the parameters after it, the gradients right after
+    backward accumulated them, and the gradients the optimizer stepped with (or, without a
+    step, those left when the function returned)."""
     training_step = student.get("training_step")
     info, out = {}, {}
     for scenario in args["scenarios"]:
         name = scenario["name"]
         model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
+        named = dict(model.named_parameters())
         if scenario.get("stale"):
             stale = wire.grouped(tensors, "stale.")
-            for pname, p in model.named_parameters():
+            for pname, p in named.items():
                 p.grad = stale[pname].clone()
-        optimizer = torch.optim.SGD(model.parameters(), lr=scenario["lr"])
+        accumulated: dict = {}
+        optimizer = _RecordingSGD(model.parameters(), lr=scenario["lr"])
+
+        def after_backward(param, pname):
+            accumulated[pname] = param.grad.detach().clone()
+            optimizer.backward_pending = True
+
+        for pname, p in named.items():
+            p.register_post_accumulate_grad_hook(lambda param, pname=pname: after_backward(param, pname))
         try:
             value = training_step(model, tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss(),
                                   optimizer, max_grad_norm=scenario["max_grad_norm"])
-            info[name] = {"ok": True, "type": _type_name(value), "value": _number(value)}
-            for pname, p in model.named_parameters():
+            info[name] = {"ok": True, "type": _type_name(value), "value": _number(value),
+                          "steps": len(optimizer.seen)}
+            stepped = optimizer.seen[0] if optimizer.seen else None
+            clipped = optimizer.after_backward  # None: nothing stepped or cleared after backward
+            for pname, p in named.items():
                 out[f"p.{name}.{pname}"] = _plain(p)
+                if pname in accumulated:
+                    out[f"backward.{name}.{pname}"] = _plain(accumulated[pname])
+                if stepped is not None and stepped.get(id(p)) is not None:
+                    out[f"step.{name}.{pname}"] = _plain(stepped[id(p)])
+                grad = clipped.get(id(p)) if clipped is not None else p.grad
+                if grad is not None:
+                    out[f"clip.{name}.{pname}"] = _plain(grad)
         except Exception as exc:  # noqa: BLE001 - reported per scenario
             info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
     return info, out

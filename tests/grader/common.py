@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from autograder import paths
-from autograder.checks import CHECKS
+from autograder.judge.catalogue import CHECKS
 from tests.conftest import ROOT, run
 from tests.variants import SOLUTION, edit  # noqa: F401 - re-exported for the corpora
 

@@ -43,7 +43,7 @@ def test_shapes(ctx):
         expect(tuple(y.shape) == want,
                f"{F}: for input {shape_text(x.shape)} expected logits of shape {shape_text(want)}, got "
                f"{describe_value(y)}"
-               + (f": it reads {found.readout}" if found and "out[-1]" in found.readout else "")
+               + (f": the output is {found.describe()}" if found else "")
                + f"{view.note}")
         expect(found is not None,
                f"{F}: for input {shape_text(x.shape)} the output is not computed from the RNN's outputs "
@@ -60,12 +60,9 @@ def test_matches_reference(ctx):
         expect(found is not None,
                f"{F}: for input {shape_text(x.shape)} the logits differ from the reference's with the same "
                f"weights, and match no common read-out{view.note}")
-        expect(found.post == "raw logits",
-               f"{F}: the logits are those of the reference with {found.post} applied on top: return the raw "
-               f"logits of self.fc{view.note}")
-        expect(found.is_last_step,
-               f"{F}: for input {shape_text(x.shape)} the logits are self.fc of {found.readout}, not of the last "
-               f"time step{view.note}")
+        expect(found.is_reference,
+               f"{F}: for input {shape_text(x.shape)} the output is {found.describe()}; the reference returns the "
+               f"raw logits of self.fc on the last time step{view.note}")
     grads = view.gradients
     want = ctx.expected.forward_grads(view.replica, view.identified[ctx.plan.main].readout)
     missing = sorted(k for k in want if k not in grads)
@@ -86,8 +83,7 @@ def test_last_time_step(ctx):
                f"{F}: the output matches no read-out of the RNN's outputs through self.fc, so which time step "
                f"it reads cannot be told{view.note}")
         expect(found.is_last_step,
-               f"{F}: the output is self.fc of {found.readout}: changing only the last time step "
-               f"{'does not change it' if 'first' in found.readout else 'changes it differently'}{view.note}")
+               f"{F}: the output is {found.describe()}: not the last time step's{view.note}")
 
 
 @check("forward.batch_independence")
@@ -101,9 +97,10 @@ def test_batch_independence(ctx):
            f"is classified on its own cannot be told{view.note}")
     batch = ctx.case_input(ctx.plan.main).shape[0]
     expect(main.numel() % batch == 0 and main.shape[0] == batch,
-           f"{F}: a batch of {batch} sequences gave {describe_value(main)}"
-           + (f": it reads {found.readout}" if "out[-1]" in found.readout else "")
-           + f"; expected one row per sequence{view.note}")
+           f"{F}: a batch of {batch} sequences gave {describe_value(main)}: the output is {found.describe()}; "
+           f"expected one row per sequence{view.note}")
+    expect(not found.inputs, f"{F}: the output is {found.describe()}: the sequences of a batch are mixed "
+                             f"together{view.note}")
     rows = main.reshape(batch, -1)
     expect(not all(torch.equal(rows[0], rows[i]) for i in range(1, batch)),
            f"{F}: every sequence of the batch gets the same logits: the output does not depend on the "

@@ -68,42 +68,60 @@ def test_trains_passed_model(ctx):
     expect(end < start, f"{F}: the model passed in changed, but its loss rose from {start:.3f} to {end:.3f}")
 
 
+def _returned_list(entry) -> bool:
+    return wire.text(entry.get("type"), 40) in ("list", "tuple")
+
+
 @check("train.matches_reference")
 def test_matches_reference(ctx):
     entry, params = _scenario(ctx, "main")
     want_losses, want_params = ctx.expected.train("main")
-    losses = _losses(entry)
-    same = len(losses) == len(want_losses) and all(_same(a, b) for a, b in zip(losses, want_losses))
-    shown = [round(v, 4) if v is not None else None for v in losses[:3]]
-    expect(same, f"{F}: the per-epoch losses differ from the reference's from the same start "
-                 f"(first {shown} vs {[round(v, 4) for v in want_losses[:3]]})")
-    expect(close(_params(ctx, params), want_params, atol=1e-4, rtol=1e-3),
-           f"{F}: the losses match but the final weights differ from the reference's")
+    params = _params(ctx, params)
+    if _returned_list(entry):  # what it returns is the returns_losses check's; judged here when a list
+        losses = _losses(entry)
+        same = len(losses) == len(want_losses) and all(_same(a, b) for a, b in zip(losses, want_losses))
+        shown = [round(v, 4) if v is not None else None for v in losses[:3]]
+        expect(same, f"{F}: the per-epoch losses differ from the reference's from the same start "
+                     f"(first {shown} vs {[round(v, 4) for v in want_losses[:3]]})")
+    unchanged = all(torch.equal(params[k], v) for k, v in ctx.plan.train["weights"].items())
+    expect(close(params, want_params, atol=1e-4, rtol=1e-3) or (unchanged and _returned_list(entry)),
+           f"{F}: the final weights differ from the reference's")
 
 
 @check("train.max_grad_norm")
 def test_max_grad_norm(ctx):
-    entry, _ = _scenario(ctx, "clip")
+    entry, params = _scenario(ctx, "clip")
     spec = next(s for s in ctx.plan.train["scenarios"] if s["name"] == "clip")
-    want, _ = ctx.expected.train("clip")
-    losses = _losses(entry)
+    want, want_params = ctx.expected.train("clip")
+    losses = _losses(entry) if _returned_list(entry) else []
     first = losses[0] if losses else None
-    expect(first is not None and _same(first, want[0]),
-           f"{F}: called with max_grad_norm={spec['max_grad_norm']}, training_step received "
-           + ("none" if first is not None and _same(first, want[0] - STAND_IN_MARK * spec["max_grad_norm"])
-              else "something else")
-           + " (seen through what it returned)")
+    if first is not None and _same(first, want[0]):
+        return  # training_step received max_grad_norm (its return value carries it)
+    # Without a returned value to read (or with an inline loop, which never calls training_step),
+    # the clipped weights tell: they differ from unclipped training at this max_grad_norm.
+    clipped = close(_params(ctx, params), want_params, atol=1e-4, rtol=1e-3)
+    unmarked = first is not None and _same(first, want[0] - STAND_IN_MARK * spec["max_grad_norm"])
+    expect(clipped,
+           f"{F}: called with max_grad_norm={spec['max_grad_norm']}, "
+           + ("it did not take effect: training_step received None (or, in an inline loop, nothing was "
+              "clipped)" if unmarked else "the result differs from the reference's"))
 
 
 @check("train.loss_falls")
 def test_loss_falls(ctx):
-    _, params = _scenario(ctx, "main")
+    entry, params = _scenario(ctx, "main")
     params = _params(ctx, params)
     initial = ctx.plan.train["weights"]
     start, end = ctx.expected.train_loss(initial), ctx.expected.train_loss(params)
-    _, reference = ctx.expected.train("main")
+    want_losses, reference = ctx.expected.train("main")
     target = ctx.expected.train_loss(reference)
     needed = start - 0.5 * (start - target)
+    if end > needed and all(torch.equal(params[k], v) for k, v in initial.items()) and _returned_list(entry):
+        # The passed model was not trained (train.trains_passed_model's matter); the losses it returned
+        # show whether the model it did train learned.
+        losses = _losses(entry)
+        if len(losses) == len(want_losses) and all(_same(a, b) for a, b in zip(losses, want_losses)):
+            return
     expect(end <= needed,
            f"{F}: after {_epochs(ctx, 'main')} epochs the loss measured by the grader is {end:.3f}; the "
            f"reference brings it from {start:.3f} to {target:.3f}, and at least {needed:.3f} is expected")
