@@ -66,9 +66,12 @@ def options_from(args) -> Options:
     if not out.absolute().parent.is_dir():
         raise OptionError(f"--out {out}: folder {out.absolute().parent} does not exist")
     results = Path(args.results)
-    if out.suffix == ".json" and out.absolute().parent == results.absolute():
-        raise OptionError(f"--out {out} would be read as a student's results next time; "
-                          "write it elsewhere or as .csv")
+    if out.absolute().parent.resolve() == results.absolute().resolve():
+        if out.suffix == ".json":
+            raise OptionError(f"--out {out} would be read as a student's results next time; "
+                              "write it elsewhere or as .csv")
+        if out.name == "grades.csv":
+            raise OptionError(f"--out {out} is grade-all's own summary; give the export another name")
     try:
         policy = lateness.from_args(args)
     except lateness.PolicyError as exc:

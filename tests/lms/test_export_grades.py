@@ -268,6 +268,15 @@ def test_bad_options_are_one_line_with_exit_2(cli, results, tmp_path, extra, mes
     assert not (tmp_path / "c.csv").exists()
 
 
+def test_out_never_replaces_what_grade_all_wrote(cli, results):
+    before = (results / "grades.csv").read_bytes()
+    ran = cli("export-grades", results, "--to", "csv", "--out", results / "grades.csv")
+    assert ran.code == 2 and "grade-all's own summary" in ran.err
+    assert (results / "grades.csv").read_bytes() == before
+    ran = cli("export-grades", results, "--to", "csv", "--out", results / "export.json")
+    assert ran.code == 2 and "would be read as a student's results" in ran.err
+
+
 def test_out_must_be_a_file_in_an_existing_folder(cli, results, tmp_path):
     ran = cli("export-grades", results, "--to", "csv", "--out", tmp_path)
     assert ran.code == 2 and "is a folder" in ran.err
