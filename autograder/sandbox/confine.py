@@ -97,41 +97,53 @@ def _place(root: str, path: str, kind: str) -> str:
     return target
 
 
-def _build_root(spawn: Spawn, root: str) -> None:
+def _sources(spawn: Spawn) -> dict[str, tuple[int, bool, bool]]:
+    """path -> (O_PATH descriptor, is a folder, read-only) for everything the new root shows.
+
+    Opened before anything is mounted over /tmp, so that a Python living under /tmp
+    (a virtual environment, say) is still reachable: mounts then bind /proc/self/fd/N.
+    """
+    found = {}
+    wanted = [(p, True) for p in [*SYSTEM_ROOTS, *spawn.python_roots, *SYS_KEEP]]
+    wanted += [(f"/dev/{name}", False) for name in DEVICES] + [(d, False) for d in spawn.config.devices]
+    for path, read_only in wanted:
+        if path in found or os.path.islink(path) or not os.path.exists(path):
+            continue
+        found[path] = (os.open(path, os.O_PATH | os.O_CLOEXEC), os.path.isdir(path), read_only)
+    return found
+
+
+def _build_root(spawn: Spawn, root: str, sources: dict) -> None:
     """Lay out the worker's root filesystem under ``root`` (a fresh tmpfs)."""
     config = spawn.config
-    for path in [*SYSTEM_ROOTS, *spawn.python_roots, *SYS_KEEP]:
-        if os.path.islink(path) and path in SYSTEM_ROOTS:
+    os.makedirs(root + SCRATCH_ROOT, mode=0o755)
+    linux.mount("tmpfs", root + SCRATCH_ROOT, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
+                f"size={config.scratch_bytes},mode=0755")
+    for path in SYSTEM_ROOTS:
+        if os.path.islink(path):
             os.symlink(os.readlink(path), root + path)  # merged /usr: /lib -> usr/lib
-        elif os.path.isdir(path):
-            _bind(path, _place(root, path, "dir"))
+    for path in sorted(sources):  # parents before children
+        fd, is_dir, read_only = sources[path]
+        _bind(f"/proc/self/fd/{fd}", _place(root, path, "dir" if is_dir else "file"), read_only=read_only)
+        os.close(fd)
     # The project's own packages may sit inside site-packages (a non-editable install):
     # cover every hidden path that lies inside a bound folder with an empty read-only tmpfs.
     for path in config.hidden:
         if any(_within(python, path) for python in spawn.python_roots):
             continue  # an ancestor of Python (say /root): only Python's own folders exist inside it
         target = root + os.path.realpath(path)
-        if os.path.isdir(target):
+        if os.path.isdir(target) and not os.path.realpath(path).startswith(SCRATCH_ROOT + "/") \
+                and os.path.realpath(path) != SCRATCH_ROOT:
             linux.mount("tmpfs", target, "tmpfs", linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV,
                         "size=4k,mode=000")
-        elif os.path.exists(target):
+        elif os.path.isfile(target):
             _bind("/dev/null", target)
-    os.makedirs(root + "/dev", mode=0o755)
-    for name in DEVICES:
-        _bind(f"/dev/{name}", _place(root, f"/dev/{name}", "file"), read_only=False)
-    for device in config.devices:
-        if os.path.exists(device):
-            _bind(device, _place(root, device, "dir" if os.path.isdir(device) else "file"), read_only=False)
     os.symlink("/proc/self/fd", root + "/dev/fd")
     for number, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{number}", root + f"/dev/{name}")
     os.makedirs(root + "/dev/shm", mode=0o755)
-    linux.mount("tmpfs", root + "/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                "size=16m,mode=1777")
+    linux.mount("tmpfs", root + "/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=16m,mode=1777")
     os.makedirs(root + "/proc", mode=0o755)
-    os.makedirs(root + SCRATCH_ROOT, mode=0o755)
-    linux.mount("tmpfs", root + SCRATCH_ROOT, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                f"size={config.scratch_bytes},mode=0755")
     os.mkdir(root + "/.old", 0o700)
 
 
@@ -150,9 +162,10 @@ def _enter_namespaces(spawn: Spawn) -> str:
         raise Refused(["mount namespace", "network namespace"], f"unshare refused: {exc.strerror}") from None
     spawn.measures += ["mount namespace", "network namespace", "ipc namespace", "cgroup"]
     linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+    sources = _sources(spawn)
     root = "/tmp"  # a fresh tmpfs over it, in this mount namespace only, becomes the new root
     linux.mount("tmpfs", root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=1m,mode=0755")
-    _build_root(spawn, root)
+    _build_root(spawn, root, sources)
     os.chdir(root)
     linux.pivot_root(".", ".old")
     os.chdir("/")

@@ -1,4 +1,4 @@
-"""Shared helpers for the grader corpora: variants of the solution, one grade-all run per corpus."""
+"""Shared helpers for the grader corpora: one grade-all run per corpus, results by student."""
 
 from __future__ import annotations
 
@@ -9,68 +9,83 @@ import sys
 from pathlib import Path
 
 from autograder import paths
-from autograder.judge.catalogue import CHECKS
+from autograder.judge.catalogue import CHECKS, PART2_CHECKS, SELF_REPORTED
 from tests.conftest import ROOT, run
 from tests.variants import SOLUTION, edit  # noqa: F401 - re-exported for the corpora
 
 STUBS = paths.EXERCISE_FILE.read_text(encoding="utf-8")
 CORPUS = ROOT / "tests" / "corpus"
-IDS = [c.id for c in CHECKS]
-POINTS = {c.id: c.points for c in CHECKS}
+GRADED = [*CHECKS, *PART2_CHECKS]  # core and part 2, in results order
+IDS = [c.id for c in GRADED]
+CORE_IDS = [c.id for c in CHECKS]
+POINTS = {c.id: c.points for c in GRADED}
+CORE_TOTAL = sum(c.points for c in CHECKS)
 TOTAL = sum(POINTS.values())
-FUNCTION_LINE = re.compile(r"^(SimpleRNN\.(__init__|forward)|training_step|train|predict|rnn\.py)\b")
+SELF_REPORTED_IDS = set(SELF_REPORTED)
+FUNCTION_LINE = re.compile(r"^(SimpleRNN\.(__init__|forward)|training_step|train|predict|rnn_forward_manual|"
+                           r"hidden_gradient_norms|rnn\.py|the notebook)\b")
 
 
-def grade_all(folder: Path, out: Path, *limits: str, cwd: Path | None = None,
-              timeout: float = 600) -> dict[str, dict]:
-    """Grade every entry of ``folder`` with one ``grade-all`` subprocess; results by student name."""
-    env = {"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = run([sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out), *limits],
-               timeout=timeout, cwd=cwd or ROOT, env=env)
+def grade_all(folder: Path, out: Path, *options: str, cwd: Path | None = None, timeout: float = 900,
+              env: dict | None = None) -> dict[str, dict]:
+    """Grade every entry of ``folder`` with one ``grade-all`` run (no quiz); results by student name."""
+    environment = {"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {})}
+    proc = run([sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out), "--no-quiz",
+                *options], timeout=timeout, cwd=cwd or ROOT, env=environment)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    results = {}
+    return load_results(out)
+
+
+def load_results(out: Path) -> dict[str, dict]:
+    found = {}
     for path in sorted(out.glob("*.json")):
-        results[path.stem] = json.loads(path.read_text(encoding="utf-8"))
-    return results
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found[data["extra_data"]["student"]] = data
+    return found
 
 
-def grade_one(submission: Path, results: Path, *limits: str, cwd: Path | None = None,
-              timeout: float = 300):
+def grade_one(submission: Path, results: Path | None, *options: str, cwd: Path | None = None,
+              timeout: float = 300, env: dict | None = None):
     """``python -m autograder grade``; returns (process, results dict or None)."""
-    env = {"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = run([sys.executable, "-m", "autograder", "grade", str(submission), "--results", str(results),
-                *limits], timeout=timeout, cwd=cwd or ROOT, env=env)
-    data = json.loads(results.read_text(encoding="utf-8")) if results.is_file() else None
+    environment = {"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **(env or {})}
+    extra = ["--results", str(results)] if results is not None else []
+    proc = run([sys.executable, "-m", "autograder", "grade", str(submission), *extra, *options],
+               timeout=timeout, cwd=cwd or ROOT, env=environment)
+    data = json.loads(results.read_text(encoding="utf-8")) if results is not None and results.is_file() else None
     return proc, data
 
 
 def by_check(results: dict) -> dict[str, dict]:
-    """The results' tests keyed by catalogue id (tests come in catalogue order)."""
-    tests = results["tests"]
-    assert [t["name"] for t in tests[:len(CHECKS)]] == [c.name for c in CHECKS]
-    return {c.id: t for c, t in zip(CHECKS, tests, strict=False)}
+    """The graded (non-quiz) tests keyed by catalogue id."""
+    return {t["extra_data"]["check"]: t for t in results["tests"] if t["tags"][1] != "quiz"}
 
 
-def assert_valid_results(results: dict) -> None:
-    """A well-formed Gradescope results.json for the hidden catalogue."""
+def assert_valid_results(results: dict, total: float = TOTAL) -> None:
+    """A well-formed Gradescope results.json for the hidden catalogue (core and part 2)."""
     for key in ("score", "execution_time", "output", "tests", "extra_data"):
         assert key in results, key
     tests = by_check(results)
-    assert results["extra_data"]["max_score"] == TOTAL
-    assert results["extra_data"]["grader_errors"] == [], results["extra_data"]["grader_errors"]
-    for number, (check_id, test) in enumerate(tests.items(), start=1):
+    assert list(tests) == IDS
+    extra = results["extra_data"]
+    assert extra["max_score"] == total
+    assert extra["grader_errors"] == [], extra["grader_errors"]
+    for number, test in enumerate(results["tests"], start=1):
         assert test["number"] == str(number)
+        assert test["status"] == ("passed" if test["score"] == test["max_score"] else "failed")
+        assert isinstance(test["output"], str)
+    for check_id, test in tests.items():
         assert test["max_score"] == POINTS[check_id]
         assert test["score"] in (0, POINTS[check_id])
-        assert test["status"] == ("passed" if test["score"] == POINTS[check_id] else "failed")
         assert test["tags"][0] == check_id.split(".")[0]
-        assert test["visibility"] in ("visible", "hidden", "after_due_date", "after_published")
-        assert isinstance(test["output"], str)
-    assert abs(results["score"] - sum(t["score"] for t in tests.values())) < 1e-9
+    assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-9
 
 
 def passed(results: dict) -> set[str]:
     return {check_id for check_id, test in by_check(results).items() if test["status"] == "passed"}
+
+
+def failed(results: dict) -> set[str]:
+    return set(by_check(results)) - passed(results)
 
 
 def processes_with(marker: str) -> list[str]:
@@ -88,6 +103,24 @@ def processes_with(marker: str) -> list[str]:
             continue
         if marker in cmdline and state != b"Z":
             found.append(f"{entry}: {cmdline}")
+    return found
+
+
+def processes_of_uid_range(low: int, high: int) -> list[str]:
+    """Live processes running as a sandbox uid (none may survive a grading run)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        uid = int(text.split("\nUid:", 1)[1].split()[0])
+        state = text.split("\nState:", 1)[1].split()[0]
+        if low <= uid < high and state != "Z":
+            found.append(f"{entry} uid {uid}")
     return found
 
 
