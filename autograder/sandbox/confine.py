@@ -246,8 +246,12 @@ def confine(spawn: Spawn, fds: dict) -> str:
     else:
         workdir = spawn.workdir
     os.chdir(workdir)
+    sys.stdout.flush()
+    sys.stderr.flush()
     _place_fds(fds)
     spawn.fds_placed = True
+    for stream in (sys.stdout, sys.stderr):  # nothing printed may wait in a buffer when the worker is killed
+        stream.reconfigure(line_buffering=True, write_through=True)
     _scrub_environment(workdir)
     _set_limits(config, per_uid=config.mode != UNCONFINED)
     spawn.measures.append("rlimits")

@@ -164,7 +164,7 @@ def quiz_sheet(text: str | None, source: str) -> dict | None:
         return None
     from quizzes.answers import parse_answers
 
-    sheet = parse_answers(text[:MAX_QUIZ_BYTES], source)
+    sheet = parse_answers(text, source)  # the parser caps the size itself, with a note
     return {"source": sheet.source, "student_id": sheet.student_id, "option_order": sheet.option_order,
             "notes": sheet.notes[:50], "readable": sheet.readable,
             "answers": [{"key": a.key, "labels": a.labels[:26], "line": a.line, "notes": a.notes[:5],
@@ -232,7 +232,11 @@ def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict
                 message = f"cell {cell['cell']} ran longer than {CELL_TIMEOUT_S} s and was stopped"
             else:
                 detail = describe_exception(failure, None)
-                where = f" ({detail['where']})" if detail.get("where") else ""
+                where = detail.get("where") or ""
+                if where.startswith("<module>, "):
+                    where = f" ({where[len('<module>, '):]})"
+                elif where:
+                    where = f" (in {where} of the cell that defines it)"
                 message = f"cell {cell['cell']} raised {detail['type']}: {detail['message']}{where}"
             statuses.append({"cell": cell["cell"], "status": "error", "message": message[:400]})
     finally:

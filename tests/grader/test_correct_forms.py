@@ -64,8 +64,8 @@ def graded(tmp_path_factory):
     for name, text in NOTEBOOKS.items():
         (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
     # Not UTF-8: graded, with a note saying so.
-    (folder / "latin1_comment.py").write_bytes(SOLUTION.replace("# Hint:", "# Caf\xe9 hint:", 1)
-                                                .encode("utf-8").replace("Caf\xc3\xa9".encode(), b"Caf\xe9"))
+    (folder / "latin1_comment.py").write_bytes(SOLUTION.replace("# Hint:", "# Cafe hint:", 1)
+                                                .encode("utf-8").replace(b"# Cafe", b"# Caf\xe9"))
     return grade_all(folder, tmp_path_factory.mktemp("correct-out"))
 
 
@@ -88,7 +88,7 @@ def test_correct_form_earns_full_marks(graded, name):
 def test_notebook_cell_errors_are_reported_by_cell(graded):
     cells = graded["notebook_scratch_errors"]["extra_data"]["notebook_cells"]
     errors = {c["cell"]: c["message"] for c in cells if c["status"] == "error"}
-    assert errors == {3: "cell 3 raised NameError: name 'undefined_variable' is not defined",
+    assert errors == {3: "cell 3 raised NameError: name 'undefined_variable' is not defined (line 1)",
                       5: errors.get(5), 7: errors.get(7)}, errors
     assert errors[5].startswith("cell 5 raised RuntimeError") and "ZeroDivisionError" in errors[7]
     output = graded["notebook_scratch_errors"]["output"]

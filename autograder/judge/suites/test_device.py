@@ -8,7 +8,7 @@ only self-reported points of the catalogue (10), and the README says so.
 import torch
 
 from autograder import wire
-from autograder.judge.catalogue import CheckFailure, check, expect
+from autograder.judge.catalogue import check, expect
 from autograder.judge.context import describe_value
 
 F = "SimpleRNN.forward"
@@ -26,21 +26,12 @@ def _train_on(ctx, device):
     return info, calls, moved
 
 
-def _outputs(ctx) -> int:
-    try:
-        return ctx.forward.replica.fc.out_features
-    except CheckFailure:
-        return ctx.plan.sizes[2]
-
-
 @check("device.forward_meta")
 def test_forward_meta(ctx):
-    info, _ = _forward_on(ctx, "meta")
-    want = [ctx.plan.device_x.shape[0], _outputs(ctx)]
-    expect(info.get("device") == "meta" and info.get("shape") == want,
-           f"{F}: with the model and the input on the meta device, expected meta logits of shape "
-           f"{tuple(want)}, got a {wire.text(info.get('type'), 40)} on {wire.text(info.get('device'), 20)} "
-           f"of shape {wire.sequence(info.get('shape'), 8)}")
+    info, _ = _forward_on(ctx, "meta")  # the shape is forward.shapes' to judge, not this check's
+    expect(info.get("device") == "meta" and wire.text(info.get("type"), 40) == "Tensor",
+           f"{F}: with the model and the input on the meta device, expected logits on meta, got a "
+           f"{wire.text(info.get('type'), 40)} on {wire.text(info.get('device'), 20) or 'no device'}")
 
 
 @check("device.train_meta")
