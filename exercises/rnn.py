@@ -14,11 +14,20 @@ The module's training sample cannot run as printed, so this exercise uses a
 corrected version of it:
 
 * Its data comment says ``(sequence_length, batch_size, input_size)`` while the
-  model is built with ``batch_first=True``. Here every tensor is batch-first:
-  ``(batch, seq_len, input_size)``.
+  model is built with ``batch_first=True``, which reads its ``(5, 3, 10)``
+  inputs as 5 sequences of 3 steps: no error, just another meaning. Here every
+  tensor is batch-first: ``(batch, seq_len, input_size)``.
+* Its targets have one label per time step (many-to-many), but the model
+  returns one output per sequence; here each whole sequence gets one label, an
+  int64 class index: targets have shape ``(batch,)``.
 * It pairs ``output_size=1`` with ``nn.CrossEntropyLoss``. Cross-entropy needs
-  one output (logit) per class, so a two-class task needs ``output_size=2`` and
-  int64 class indices as targets, one label per sequence: shape ``(batch,)``.
+  one output (logit) per class, so a two-class task needs ``output_size=2``.
+
+Part 1 (the core, 100 points): ``SimpleRNN``, ``training_step``, ``train``
+and ``predict``. Part 2, "under the hood" (20 points): ``rnn_forward_manual``
+(the recurrence ``nn.RNN`` computes, written out one time step at a time) and
+``hidden_gradient_norms`` (backpropagation through time made visible: how the
+gradient reaching each hidden state shrinks over a long sequence).
 
 Fill in every function marked "YOUR CODE HERE", in order, and run
 ``pytest exercises`` after each one.
@@ -61,17 +70,23 @@ class SimpleRNN(nn.Module):
         Set three attributes (graders and saved weights rely on these names):
 
         * ``self.hidden_size``: the int ``hidden_size``.
-        * ``self.rnn``: ``nn.RNN(input_size, hidden_size, batch_first=True)``,
-          so it reads inputs shaped ``(batch, seq_len, input_size)``.
-        * ``self.fc``: ``nn.Linear(hidden_size, output_size)``, mapping a hidden
-          state to one logit per class.
+        * ``self.rnn``: a single-layer ``nn.RNN`` (tanh) from ``input_size``
+          to ``hidden_size`` features that reads inputs laid out
+          ``(batch, seq_len, input_size)`` (see its ``batch_first`` argument).
+        * ``self.fc``: an ``nn.Linear`` layer mapping one hidden state
+          (``hidden_size`` features) to ``output_size`` logits, one per class.
         """
         super().__init__()
-        # Hint: store hidden_size, then build self.rnn (batch_first=True) and self.fc.
+        # Hint: store hidden_size as it is; self.rnn is one plain (tanh) recurrent layer from input_size to
+        #   hidden_size features that reads (batch, seq_len, input_size): look up torch.nn.RNN and its
+        #   batch_first argument; self.fc maps hidden_size features to output_size: look up torch.nn.Linear.
         # YOUR CODE HERE
         raise NotImplementedError(
             "not implemented yet: SimpleRNN.__init__"
-            " (hint: store hidden_size, then build self.rnn (batch_first=True) and self.fc)"
+            " (hint: store hidden_size as it is; self.rnn is one plain (tanh) recurrent layer from"
+            " input_size to hidden_size features that reads (batch, seq_len, input_size): look up"
+            " torch.nn.RNN and its batch_first argument; self.fc maps hidden_size features to"
+            " output_size: look up torch.nn.Linear)"
         )
 
     def forward(self, x):
@@ -83,19 +98,27 @@ class SimpleRNN(nn.Module):
 
         Returns:
             logits: float tensor ``(batch, output_size)``: ``self.fc`` applied
-            to the RNN output at the last time step.
+            to the RNN's output at the last time step. Raw logits: no softmax
+            (``nn.CrossEntropyLoss`` applies it itself).
 
         Start from a zero initial hidden state of shape
-        ``(1, batch, hidden_size)`` (num_layers, batch, hidden) on the same
-        device as ``x``. The RNN returns ``out`` of shape
-        ``(batch, seq_len, hidden_size)`` and the final hidden state of shape
-        ``(1, batch, hidden_size)``.
+        ``(num_layers, batch, hidden_size)`` = ``(1, batch, hidden_size)``,
+        made on the same device as ``x``. ``self.rnn`` returns ``out`` of shape
+        ``(batch, seq_len, hidden_size)`` (one hidden state per time step) and
+        the final hidden state of shape ``(1, batch, hidden_size)``.
         """
-        # Hint: h0 = zeros (1, batch, hidden_size) on x.device; self.fc(out[:, -1, :]).
+        # Hint: the initial hidden state is zeros of shape (num_layers = 1, batch, hidden_size) made on x's
+        #   device (look up the device argument of torch.zeros); self.rnn returns the output of every time
+        #   step, (batch, seq_len, hidden_size), and the last hidden state; self.fc reads the last step's
+        #   (batch, hidden_size) slice of that output (look up tensor indexing with negative indices).
         # YOUR CODE HERE
         raise NotImplementedError(
             "not implemented yet: SimpleRNN.forward"
-            " (hint: h0 = zeros (1, batch, hidden_size) on x.device; self.fc(out[:, -1, :]))"
+            " (hint: the initial hidden state is zeros of shape (num_layers = 1, batch, hidden_size)"
+            " made on x's device (look up the device argument of torch.zeros); self.rnn returns the"
+            " output of every time step, (batch, seq_len, hidden_size), and the last hidden state;"
+            " self.fc reads the last step's (batch, hidden_size) slice of that output (look up tensor"
+            " indexing with negative indices))"
         )
 
 
@@ -103,27 +126,36 @@ def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=No
     """Take one optimisation step on one batch and return its loss.
 
     Args:
-        model: the network, e.g. a ``SimpleRNN``.
+        model: any network mapping ``(batch, seq_len, input_size)`` to
+            logits ``(batch, n_classes)`` (a ``SimpleRNN`` or another model).
         inputs: float tensor ``(batch, seq_len, input_size)``.
         targets: int64 tensor ``(batch,)`` of class indices.
-        criterion: the loss function, e.g. ``nn.CrossEntropyLoss()``.
+        criterion: the loss function to use, e.g. ``nn.CrossEntropyLoss()``.
         optimizer: an optimizer over ``model``'s parameters.
-        max_grad_norm: ``None`` for no clipping, else a float: clip the total
-            gradient norm to it with ``torch.nn.utils.clip_grad_norm_``.
+        max_grad_norm: ``None`` for no clipping, else a float: the largest
+            total gradient norm allowed (``torch.nn.utils.clip_grad_norm_``).
 
     Returns:
-        The loss of this batch as a Python ``float`` (not a tensor).
+        The loss of this batch, computed before the step, as a Python
+        ``float`` (not a tensor).
 
-    In order: clear the old gradients, forward, loss, backward, clip (only
-    when ``max_grad_norm`` is given), step. Tip from the module: clipping goes
-    between ``loss.backward()`` and ``optimizer.step()``; it tames exploding
-    gradients.
+    Five things, in order: clear the gradients left from an earlier step,
+    compute the loss of the model's output, backpropagate, clip (only when
+    ``max_grad_norm`` is given), and let the optimizer step. Tip from the
+    module: clipping goes after backpropagation and before the step; it tames
+    exploding gradients.
     """
-    # Hint: zero_grad, forward, loss, backward, clip if max_grad_norm is given, step.
+    # Hint: gradients add up over backward calls until cleared (look up Optimizer.zero_grad); the criterion
+    #   takes the raw logits (batch, n_classes) and the int64 targets (batch,); Tensor.backward, then, only
+    #   when max_grad_norm is given, torch.nn.utils.clip_grad_norm_, then Optimizer.step; a Python number
+    #   comes out of a one-element tensor with Tensor.item.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: training_step"
-        " (hint: zero_grad, forward, loss, backward, clip if max_grad_norm is given, step)"
+        " (hint: gradients add up over backward calls until cleared (look up Optimizer.zero_grad);"
+        " the criterion takes the raw logits (batch, n_classes) and the int64 targets (batch,);"
+        " Tensor.backward, then, only when max_grad_norm is given, torch.nn.utils.clip_grad_norm_,"
+        " then Optimizer.step; a Python number comes out of a one-element tensor with Tensor.item)"
     )
 
 
@@ -135,7 +167,7 @@ def train(model, inputs, targets, *, epochs=100, lr=0.01, max_grad_norm=None, de
         inputs: float tensor ``(n_sequences, seq_len, input_size)``.
         targets: int64 tensor ``(n_sequences,)`` of class indices.
         epochs: number of epochs (one ``training_step`` each).
-        lr: learning rate for ``torch.optim.Adam``.
+        lr: learning rate of the Adam optimizer.
         max_grad_norm: passed on to ``training_step``.
         device: where to train (``"cpu"``, ``"cuda"``, a ``torch.device``);
             ``None`` means the device the model's parameters are on. Move the
@@ -144,13 +176,21 @@ def train(model, inputs, targets, *, epochs=100, lr=0.01, max_grad_norm=None, de
     Returns:
         A list of ``epochs`` Python floats: the loss of each epoch, in order.
 
-    Use ``nn.CrossEntropyLoss()`` and ``torch.optim.Adam(model.parameters(), lr=lr)``.
+    Use the Adam optimizer (``torch.optim.Adam``) over the model's parameters
+    with learning rate ``lr``, made once for the whole run, and cross-entropy
+    loss (``nn.CrossEntropyLoss``).
     """
-    # Hint: move model and data to device; Adam, CrossEntropyLoss; training_step per epoch.
+    # Hint: device None means where the model's parameters already are (look up Module.parameters); move
+    #   the model and both tensors there (Module.to, Tensor.to); make one torch.optim.Adam with learning
+    #   rate lr and one nn.CrossEntropyLoss before the loop, then call training_step once per epoch and
+    #   collect the floats it returns.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: train"
-        " (hint: move model and data to device; Adam, CrossEntropyLoss; training_step per epoch)"
+        " (hint: device None means where the model's parameters already are (look up"
+        " Module.parameters); move the model and both tensors there (Module.to, Tensor.to); make one"
+        " torch.optim.Adam with learning rate lr and one nn.CrossEntropyLoss before the loop, then"
+        " call training_step once per epoch and collect the floats it returns)"
     )
 
 
@@ -158,21 +198,101 @@ def predict(model, inputs):
     """Predict the class of each sequence.
 
     Args:
-        model: a trained network returning logits ``(batch, output_size)``.
+        model: a trained network returning logits ``(batch, n_classes)``.
         inputs: float tensor ``(batch, seq_len, input_size)``.
 
     Returns:
         int64 tensor ``(batch,)``: the index of the largest logit of each
         sequence.
 
-    Put the model in evaluation mode and compute without tracking gradients
-    (``torch.no_grad()``).
+    Put the model in evaluation mode (``Module.eval``) and compute without
+    tracking gradients (``torch.no_grad``).
     """
-    # Hint: model.eval(); under torch.no_grad(), return model(inputs).argmax(dim=1).
+    # Hint: evaluation mode (look up Module.eval) and no gradient graph (look up torch.no_grad); the logits
+    #   are (batch, n_classes), and the class of a sequence is the index of its largest logit along
+    #   dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,).
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: predict"
-        " (hint: model.eval(); under torch.no_grad(), return model(inputs).argmax(dim=1))"
+        " (hint: evaluation mode (look up Module.eval) and no gradient graph (look up torch.no_grad);"
+        " the logits are (batch, n_classes), and the class of a sequence is the index of its largest"
+        " logit along dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,))"
+    )
+
+
+# --- Part 2: under the hood ------------------------------------------------------------
+
+
+def rnn_forward_manual(x, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
+    """What ``nn.RNN`` (one layer, tanh, batch-first) computes, one time step at a time.
+
+    Args:
+        x: float tensor ``(batch, seq_len, input_size)``.
+        weight_ih: ``(hidden_size, input_size)``; weight_hh: ``(hidden_size,
+            hidden_size)``; bias_ih and bias_hh: ``(hidden_size,)``. The same
+            tensors ``nn.RNN`` keeps as ``weight_ih_l0`` and so on.
+        h0: the initial hidden state ``(1, batch, hidden_size)``, or ``None``
+            for zeros.
+
+    Returns:
+        ``(out, h_n)``: ``out`` of shape ``(batch, seq_len, hidden_size)``
+        holds the hidden state after every step; ``h_n`` of shape
+        ``(1, batch, hidden_size)`` the one after the last step.
+
+    Each step: ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)``, where
+    ``x_t`` is ``(batch, input_size)`` and ``h_t`` is ``(batch, hidden_size)``.
+    Gradients must flow back through ``out`` and ``h_n`` to ``x``, the weights
+    and ``h0`` exactly as through ``nn.RNN``: build them with differentiable
+    torch operations (no in-place writes into a tensor made beforehand, no
+    ``detach``).
+    """
+    # Hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of that shape;
+    #   for each t, x_t is x's (batch, input_size) slice at step t and the new h is the docstring's formula
+    #   (look up torch.tanh and the @ operator); keep every h, join them along dimension 1 (look up
+    #   torch.stack) and give h_n back its layer dimension (look up Tensor.unsqueeze).
+    # YOUR CODE HERE
+    raise NotImplementedError(
+        "not implemented yet: rnn_forward_manual"
+        " (hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of"
+        " that shape; for each t, x_t is x's (batch, input_size) slice at step t and the new h is the"
+        " docstring's formula (look up torch.tanh and the @ operator); keep every h, join them along"
+        " dimension 1 (look up torch.stack) and give h_n back its layer dimension (look up"
+        " Tensor.unsqueeze))"
+    )
+
+
+def hidden_gradient_norms(model, x, targets):
+    """Backpropagation through time made visible: how much the loss depends on each ``h_t``.
+
+    Args:
+        model: has ``model.rnn`` (a one-layer, batch-first ``nn.RNN``) and
+            ``model.fc`` (an ``nn.Linear``), as a ``SimpleRNN`` does.
+        x: float tensor ``(batch, seq_len, input_size)``.
+        targets: int64 tensor ``(batch,)``.
+
+    Returns:
+        float tensor ``(seq_len,)``: entry ``t`` is the norm, over the batch and
+        the hidden units, of the gradient of the loss with respect to the
+        hidden state ``h_t``, where the loss is the cross-entropy of
+        ``model.fc`` applied to the last hidden state (starting from zeros).
+
+    Run the recurrence yourself (as in ``rnn_forward_manual``) with the
+    RNN's own weights, so that every ``h_t`` is a tensor you hold. On a long
+    sequence the first entries come out orders of magnitude smaller than the
+    last: the vanishing gradient the module warns about.
+    """
+    # Hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with model.rnn's
+    #   weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps its .grad only when
+    #   asked (look up Tensor.retain_grad); the loss is the cross-entropy of model.fc on the last h (look
+    #   up nn.functional.cross_entropy); after one backward, each h_t.grad's norm is one entry.
+    # YOUR CODE HERE
+    raise NotImplementedError(
+        "not implemented yet: hidden_gradient_norms"
+        " (hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with"
+        " model.rnn's weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps"
+        " its .grad only when asked (look up Tensor.retain_grad); the loss is the cross-entropy of"
+        " model.fc on the last h (look up nn.functional.cross_entropy); after one backward, each"
+        " h_t.grad's norm is one entry)"
     )
 
 
@@ -187,3 +307,6 @@ if __name__ == "__main__":
     test_inputs, test_targets = make_dataset(seed=1)
     accuracy = (predict(model, test_inputs) == test_targets).float().mean().item()
     print(f"Held-out accuracy: {accuracy:.2f}")
+    for length in (10, 60):
+        norms = hidden_gradient_norms(model, *make_dataset(64, seq_len=length, seed=2))
+        print(f"seq_len {length}: |dL/dh_0| = {norms[0]:.2e}, |dL/dh_last| = {norms[-1]:.2e}")

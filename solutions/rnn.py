@@ -14,8 +14,9 @@ The module's training sample cannot run as printed, so this exercise uses a
 corrected version of it:
 
 * Its data comment says ``(sequence_length, batch_size, input_size)`` while the
-  model is built with ``batch_first=True``. Here every tensor is batch-first:
-  ``(batch, seq_len, input_size)``.
+  model is built with ``batch_first=True``, which reads its ``(5, 3, 10)``
+  inputs as 5 sequences of 3 steps: no error, just another meaning. Here every
+  tensor is batch-first: ``(batch, seq_len, input_size)``.
 * Its targets have one label per time step (many-to-many), but the model
   returns one output per sequence; here each whole sequence gets one label, an
   int64 class index: targets have shape ``(batch,)``.
@@ -23,9 +24,10 @@ corrected version of it:
   one output (logit) per class, so a two-class task needs ``output_size=2``.
 
 Part 1 (the core, 100 points): ``SimpleRNN``, ``training_step``, ``train``
-and ``predict``. Part 2, "under the hood": ``rnn_forward_manual`` (the
-recurrence written out) and ``hidden_gradient_norms`` (backpropagation through
-time made visible).
+and ``predict``. Part 2, "under the hood" (20 points): ``rnn_forward_manual``
+(the recurrence ``nn.RNN`` computes, written out one time step at a time) and
+``hidden_gradient_norms`` (backpropagation through time made visible: how the
+gradient reaching each hidden state shrinks over a long sequence).
 
 Fill in every function marked "YOUR CODE HERE", in order, and run
 ``pytest exercises`` after each one.
@@ -75,7 +77,9 @@ class SimpleRNN(nn.Module):
           (``hidden_size`` features) to ``output_size`` logits, one per class.
         """
         super().__init__()
-        # Hint: three attributes: the hidden size, one nn.RNN layer (which layout does it expect?) and one nn.Linear.
+        # Hint: store hidden_size as it is; self.rnn is one plain (tanh) recurrent layer from input_size to
+        #   hidden_size features that reads (batch, seq_len, input_size): look up torch.nn.RNN and its
+        #   batch_first argument; self.fc maps hidden_size features to output_size: look up torch.nn.Linear.
         ### BEGIN SOLUTION
         self.hidden_size = hidden_size
         self.rnn = nn.RNN(input_size, hidden_size, batch_first=True)
@@ -100,7 +104,10 @@ class SimpleRNN(nn.Module):
         ``(batch, seq_len, hidden_size)`` (one hidden state per time step) and
         the final hidden state of shape ``(1, batch, hidden_size)``.
         """
-        # Hint: a zero initial hidden state sized from x, on x's device; run self.rnn; classify the last step's output.
+        # Hint: the initial hidden state is zeros of shape (num_layers = 1, batch, hidden_size) made on x's
+        #   device (look up the device argument of torch.zeros); self.rnn returns the output of every time
+        #   step, (batch, seq_len, hidden_size), and the last hidden state; self.fc reads the last step's
+        #   (batch, hidden_size) slice of that output (look up tensor indexing with negative indices).
         ### BEGIN SOLUTION
         h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device, dtype=x.dtype)
         out, _ = self.rnn(x, h0)
@@ -131,7 +138,10 @@ def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=No
     module: clipping goes after backpropagation and before the step; it tames
     exploding gradients.
     """
-    # Hint: gradients accumulate unless cleared; the criterion takes raw logits and int64 targets; clipping sits between backward and the step.
+    # Hint: gradients add up over backward calls until cleared (look up Optimizer.zero_grad); the criterion
+    #   takes the raw logits (batch, n_classes) and the int64 targets (batch,); Tensor.backward, then, only
+    #   when max_grad_norm is given, torch.nn.utils.clip_grad_norm_, then Optimizer.step; a Python number
+    #   comes out of a one-element tensor with Tensor.item.
     ### BEGIN SOLUTION
     optimizer.zero_grad()
     outputs = model(inputs)
@@ -165,7 +175,10 @@ def train(model, inputs, targets, *, epochs=100, lr=0.01, max_grad_norm=None, de
     with learning rate ``lr``, made once for the whole run, and cross-entropy
     loss (``nn.CrossEntropyLoss``).
     """
-    # Hint: pick the device, move model and data there, make the optimizer and the loss once, then one training_step per epoch.
+    # Hint: device None means where the model's parameters already are (look up Module.parameters); move
+    #   the model and both tensors there (Module.to, Tensor.to); make one torch.optim.Adam with learning
+    #   rate lr and one nn.CrossEntropyLoss before the loop, then call training_step once per epoch and
+    #   collect the floats it returns.
     ### BEGIN SOLUTION
     if device is None:
         device = next(model.parameters()).device
@@ -195,7 +208,9 @@ def predict(model, inputs):
     Put the model in evaluation mode (``Module.eval``) and compute without
     tracking gradients (``torch.no_grad``).
     """
-    # Hint: evaluation mode, no gradient graph, then the index of the largest logit along the class dimension.
+    # Hint: evaluation mode (look up Module.eval) and no gradient graph (look up torch.no_grad); the logits
+    #   are (batch, n_classes), and the class of a sequence is the index of its largest logit along
+    #   dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,).
     ### BEGIN SOLUTION
     model.eval()
     with torch.no_grad():
@@ -224,9 +239,15 @@ def rnn_forward_manual(x, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
 
     Each step: ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)``, where
     ``x_t`` is ``(batch, input_size)`` and ``h_t`` is ``(batch, hidden_size)``.
-    Gradients must flow back through it exactly as through ``nn.RNN``.
+    Gradients must flow back through ``out`` and ``h_n`` to ``x``, the weights
+    and ``h0`` exactly as through ``nn.RNN``: build them with differentiable
+    torch operations (no in-place writes into a tensor made beforehand, no
+    ``detach``).
     """
-    # Hint: a loop over time applying the formula; keep every h_t and stack them along the time dimension.
+    # Hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of that shape;
+    #   for each t, x_t is x's (batch, input_size) slice at step t and the new h is the docstring's formula
+    #   (look up torch.tanh and the @ operator); keep every h, join them along dimension 1 (look up
+    #   torch.stack) and give h_n back its layer dimension (look up Tensor.unsqueeze).
     ### BEGIN SOLUTION
     batch, seq_len, _ = x.shape
     h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]
@@ -254,9 +275,14 @@ def hidden_gradient_norms(model, x, targets):
         ``model.fc`` applied to the last hidden state (starting from zeros).
 
     Run the recurrence yourself (as in ``rnn_forward_manual``) with the
-    RNN's own weights, so that every ``h_t`` is a tensor you hold.
+    RNN's own weights, so that every ``h_t`` is a tensor you hold. On a long
+    sequence the first entries come out orders of magnitude smaller than the
+    last: the vanishing gradient the module warns about.
     """
-    # Hint: each h_t of your own loop must keep its gradient (a non-leaf tensor forgets it otherwise); backward once from the loss.
+    # Hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with model.rnn's
+    #   weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps its .grad only when
+    #   asked (look up Tensor.retain_grad); the loss is the cross-entropy of model.fc on the last h (look
+    #   up nn.functional.cross_entropy); after one backward, each h_t.grad's norm is one entry.
     ### BEGIN SOLUTION
     rnn = model.rnn
     h = x.new_zeros(x.shape[0], rnn.hidden_size)
