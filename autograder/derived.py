@@ -2,6 +2,14 @@
 
 ``python -m autograder build`` rewrites every derived file; ``--check`` only
 compares and fails on drift (the project's tests run the same comparison).
+
+From ``solutions/rnn.py``: the stubs ``exercises/rnn.py``, the nbgrader source
+notebook, the bundled reference example and ``exercises/_expected.py`` (the
+logits the reference's forward gives on the visible checks' fixed inputs).
+From the hidden checks' catalogue: ``exercises/_hints.py`` (students get
+``exercises/`` without ``autograder/``, and the visible and hidden checks
+must give the same hint for the same mistake). From the quiz bank:
+``exercises/quiz.md`` and ``exercises/quiz_answers.toml``.
 """
 
 from __future__ import annotations
@@ -29,11 +37,102 @@ def _reference_example() -> str:
     return paths.SOLUTION_FILE.read_text(encoding="utf-8")
 
 
+EXERCISES_DIR = paths.EXERCISE_FILE.parent
+HINTS_FILE = EXERCISES_DIR / "_hints.py"
+EXPECTED_FILE = EXERCISES_DIR / "_expected.py"
+CATALOGUE_FILE = paths.PACKAGE_DIR / "judge" / "catalogue.py"
+# The visible forward checks' case: a SimpleRNN of these sizes with fill_fixed weights, on fixed(*shape).
+FORWARD_SIZES = (3, 7, 5)  # input_size, hidden_size, output_size: no default, so hard-coded sizes show
+FORWARD_INPUT = (4, 6, 3)  # batch, seq_len, input_size: batch != seq_len, so a swapped layout shows
+
+
+def _hints() -> str:
+    from .judge.catalogue import HINTS
+
+    lines = [
+        '"""The hints of the hidden checks, one per check id: the visible checks give the same ones.',
+        "",
+        "Derived from autograder/judge/catalogue.py by `python -m autograder build`: do not edit.",
+        '"""',
+        "",
+        "HINTS = {",
+    ]
+    for check_id, hint in HINTS.items():
+        lines.append(f"    {check_id!r}: (")
+        for piece in _wrap(hint, 88):
+            lines.append(f"        {piece!r}")
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` cut at spaces into pieces of about ``width`` characters (each keeps its trailing space)."""
+    pieces, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + len(word) > width:
+            pieces.append(current)
+            current = ""
+        current += word + " "
+    pieces.append(current[:-1])
+    return pieces
+
+
+def _load(path, name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _expected() -> str:
+    import torch
+
+    feedback = _load(EXERCISES_DIR / "_feedback.py", "_feedback_for_build")
+    with torch.random.fork_rng(devices=[]):  # SimpleRNN's own initialisation draws numbers
+        solution = _load(paths.SOLUTION_FILE, "_solution_for_build")
+        model = feedback.fill_fixed(solution.SimpleRNN(*FORWARD_SIZES))
+    with torch.no_grad():
+        logits = model(feedback.fixed(*FORWARD_INPUT, salt=0))
+    rows = [", ".join(f"{value:.5f}" for value in row) for row in logits.tolist()]
+    return "\n".join([
+        '"""Numbers the visible checks compare with (derived: do not edit).',
+        "",
+        "Written by `python -m autograder build` from the reference solution: the logits",
+        "SimpleRNN.forward gives for the visible checks' fixed weights and inputs",
+        "(_feedback.fill_fixed and _feedback.fixed), rounded to 5 decimals.",
+        '"""',
+        "",
+        f"FORWARD_SIZES = {FORWARD_SIZES!r}  # input_size, hidden_size, output_size",
+        f"FORWARD_INPUT = {FORWARD_INPUT!r}  # batch, seq_len, input_size",
+        "FORWARD_LOGITS = [",
+        *(f"    [{row}]," for row in rows),
+        "]",
+    ]) + "\n"
+
+
+def _quiz_file(name: str) -> Callable[[], str]:
+    def render() -> str:
+        import quizzes
+
+        return quizzes.student_files()[name]
+
+    return render
+
+
 def derived_files() -> list[Derived]:
+    from quizzes.bank import BUNDLED_BANK
+
     from .nbgrader_course import notebook  # nbformat is only needed for this file
 
     return [
         Derived(paths.EXERCISE_FILE, _exercise_stub, paths.SOLUTION_FILE),
+        Derived(HINTS_FILE, _hints, CATALOGUE_FILE),
+        Derived(EXPECTED_FILE, _expected, paths.SOLUTION_FILE),
+        Derived(EXERCISES_DIR / "quiz.md", _quiz_file("quiz.md"), BUNDLED_BANK),
+        Derived(EXERCISES_DIR / "quiz_answers.toml", _quiz_file("quiz_answers.toml"), BUNDLED_BANK),
         Derived(notebook.SOURCE_NOTEBOOK, notebook.render, paths.SOLUTION_FILE),
         Derived(paths.EXAMPLES_DIR / "reference" / "rnn.py", _reference_example, paths.SOLUTION_FILE),
     ]

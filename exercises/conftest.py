@@ -6,7 +6,8 @@ change it. It
 * loads the implementation under test: ``exercises/rnn.py`` by default, any
   other file with ``pytest exercises --impl path/to/rnn.py``;
 * turns every failure into one line that names the function, what was
-  expected and what was got, instead of a traceback;
+  expected and what was got, instead of a traceback; a file that cannot be
+  imported (a syntax error, say) is reported once, not once per check;
 * stops a test that runs for more than a minute (an endless loop?).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import traceback
 from pathlib import Path
@@ -24,8 +26,6 @@ from _feedback import NOT_IMPLEMENTED_PREFIX, CheckFailed, ImplImportError
 HERE = Path(__file__).resolve().parent
 DEFAULT_IMPL = HERE / "rnn.py"
 TEST_TIMEOUT_S = 60
-
-
 
 
 def pytest_addoption(parser):
@@ -44,6 +44,7 @@ def pytest_configure(config):
     chars = getattr(config.option, "reportchars", "") or ""
     config.option.reportchars = "".join(c for c in chars if c not in "fEaA") or "s"
     config._rnn_feedback = []
+    config._rnn_import_error = {}  # the one line, and how many checks it stopped
 
 
 def _impl_path(config) -> Path:
@@ -86,7 +87,8 @@ def _qualname(frame) -> str:
     code = frame.f_code
     name = getattr(code, "co_qualname", None)
     if name:
-        return name
+        # a comprehension or lambda inside a function is reported as that function
+        return re.sub(r"(\.<locals>\.<\w+>)+$", "", name)
     owner = frame.f_locals.get("self")
     return f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
 
@@ -105,11 +107,19 @@ def _impl_line(exc: BaseException, path: Path) -> str:
     return f" ({path.name} line {frames[-1][1]}, in {frames[-1][0]})" if frames else ""
 
 
+def _raised_by_student(exc: BaseException, path: Path) -> bool:
+    """Whether ``exc`` was raised in the implementation file itself (a stub), not inside torch."""
+    if str(exc).startswith(NOT_IMPLEMENTED_PREFIX):
+        return True
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    return bool(frames) and Path(frames[-1][0].f_code.co_filename).resolve() == path
+
+
 def friendly(exc: BaseException, path: Path) -> str:
     """One line of feedback for an exception raised by a visible test."""
     if isinstance(exc, (CheckFailed, ImplImportError)):
         return str(exc)
-    if isinstance(exc, NotImplementedError):
+    if isinstance(exc, NotImplementedError) and _raised_by_student(exc, path):
         message = str(exc)
         if message.startswith(NOT_IMPLEMENTED_PREFIX):
             return message
@@ -156,16 +166,35 @@ def pytest_runtest_makereport(item, call):
     if report.failed and call.excinfo is not None:
         line = friendly(call.excinfo.value, _impl_path(item.config))
         report.longrepr = line
-        item.config._rnn_feedback.append((item.name, line))
+        if isinstance(call.excinfo.value, ImplImportError):
+            # The session fixture raises the same error for every check: say it once.
+            seen = item.config._rnn_import_error
+            seen["line"], seen["count"] = line, seen.get("count", 0) + 1
+        else:
+            item.config._rnn_feedback.append((item.name, line))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     feedback = getattr(config, "_rnn_feedback", [])
+    import_error = getattr(config, "_rnn_import_error", {})
     impl = _impl_path(config)
-    if not feedback:
+    if not feedback and not import_error:
         if exitstatus == 0 and terminalreporter.stats.get("passed"):
             terminalreporter.write_line(f"All visible checks pass for {impl}.", green=True)
         return
     terminalreporter.section(f"what to fix in {impl.name}", sep="-", bold=True)
+    if import_error:
+        count = import_error["count"]
+        terminalreporter.write_line(
+            f"FAIL {import_error['line']} (no check could run: {count} check{'s' * (count != 1)} "
+            "need the file; fix this first)"
+        )
+    # A function not written yet fails all its checks with the same line: print it once.
+    same: dict[str, list[str]] = {}
     for name, line in feedback:
-        terminalreporter.write_line(f"FAIL {name}: {line}")
+        same.setdefault(line, []).append(name)
+    for line, names in same.items():
+        grouped = line.startswith(NOT_IMPLEMENTED_PREFIX) and len(names) > 1
+        more = f" and {len(names) - 1} more" if grouped else ""
+        for name in names[:1] if more else names:
+            terminalreporter.write_line(f"FAIL {name}{more}: {line}")
