@@ -140,6 +140,16 @@ class Expectations:
             return nn.functional.cross_entropy(model(spec["inputs"]), spec["targets"]).item()
 
     @cache  # noqa: B019
+    def learning_bar(self) -> float:
+        """A loss only learning reaches: below the start and below ln(classes), the loss of
+        uninformative logits (shrinking the weights towards zero gets no lower than that)."""
+        import math
+
+        start = self.train_loss(self.plan.train["weights"])
+        classes = self.plan.train["weights"]["out.weight"].shape[0]
+        return min(start, math.log(classes)) - 0.01
+
+    @cache  # noqa: B019
     def end_to_end(self) -> list[float]:
         spec = self.plan.end_to_end
         model = self.ref.SimpleRNN(*spec["sizes"])

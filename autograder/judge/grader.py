@@ -96,7 +96,7 @@ class Grader:
         self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
         try:
             for mode in requested:
-                zygote = Zygote(mode, self.hidden)
+                zygote = Zygote(mode)
                 problem = "; ".join(zygote.handshake.problems) or self._trial(zygote, mode)
                 if not problem:
                     self.zygote, self.mode = zygote, mode
@@ -115,18 +115,26 @@ class Grader:
 
     # --- start-up ---------------------------------------------------------------------------------
 
-    def config(self, mode: str | None = None) -> WorkerConfig:
+    def config(self, mode: str | None = None, zygote=None) -> WorkerConfig:
         limits = self.options.limits
+        mode = mode or self.mode
+        hidden = self.hidden
+        if mode == modes.FULL:
+            # The new root holds only Python and system folders, and the worker checks that nothing
+            # else exists there: it is told only of our paths that lie inside those folders (a
+            # non-editable install), so the cohort's and the grader's paths never enter its memory.
+            roots = (zygote or self.zygote).handshake.python_roots
+            hidden = [p for p in hidden if any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)]
         return WorkerConfig(
-            mode=mode or self.mode, uid=self.claim.uid if self.claim else os.getuid(),
+            mode=mode, uid=self.claim.uid if self.claim else os.getuid(),
             memory_bytes=limits.memory_bytes, cpu_seconds=int(limits.total_timeout_s) + 5,
             file_size_bytes=limits.file_size_bytes, max_processes=limits.max_processes,
-            scratch_bytes=limits.scratch_bytes, hidden=self.hidden,
+            scratch_bytes=limits.scratch_bytes, hidden=hidden,
             devices=_accelerator_devices(self.accelerators), cap_address_space=not self.accelerators)
 
     def _trial(self, zygote, mode: str) -> str:
         """Start one worker on an empty submission: '' when every measure of the mode verified."""
-        session = Session(zygote, self.config(mode), wire.encode_submission(wire.KIND_PY, {wire.STUDENT_FILE: b""}),
+        session = Session(zygote, self.config(mode, zygote), wire.encode_submission(wire.KIND_PY, {wire.STUDENT_FILE: b""}),
                           self.options.limits)
         try:
             opening = session.start()

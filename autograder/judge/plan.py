@@ -74,6 +74,15 @@ def _state(model: torch.nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+def _orders(n: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two permutations of n classes such that each, and the two in a row, leave no class in place."""
+    identity = torch.arange(n)
+    while True:
+        first, second = torch.randperm(n, generator=generator), torch.randperm(n, generator=generator)
+        if all(bool((order != identity).all()) for order in (first, second, first[second])):
+            return first, second
+
+
 def _gradient_norm(cls, weights, inputs, targets) -> float:
     from ..worker.models import build as build_model
 
@@ -190,13 +199,9 @@ def build(make_dataset, seed: int | None = None) -> Plan:
     }
 
     # predict: a model whose mode and gradient tracking show in its predictions.
-    pi, ph, po = _distinct(g, [(3, 6), (7, 12), (5, 6)])
+    pi, ph, po = _distinct(g, [(3, 6), (7, 12), (4, 6)])
     weights = _model_weights(ModeRevealingMLP, (pi, ph, po), g)
-    a, b, c = torch.randperm(po, generator=g)[:3].tolist()
-    shift = torch.zeros(3, po)
-    shift[0, a], shift[0, c] = 100.0, 60.0  # training mode: class a
-    shift[1, b], shift[1, c] = 100.0, 60.0  # gradients on: class b; both: class c
-    weights["train_shift"], weights["grad_shift"] = shift[0], shift[1]
+    weights["train_order"], weights["grad_order"] = _orders(po, g)
     plan.predict = {"weights": weights, "inputs": torch.randn(16, 4, pi, generator=g)}
 
     # part 2: the recurrence by hand, and the gradient norms.

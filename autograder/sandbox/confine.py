@@ -54,19 +54,15 @@ class Spawn:
     fds_placed: bool = False  # the pipes are at REQUEST_FD / RESPONSE_FD from here on
 
 
-def python_roots(exclude: list[str]) -> list[str]:
-    """Folders the interpreter imports from, minus any that holds (or lies in) an excluded path."""
+def python_roots() -> list[str]:
+    """Folders the interpreter imports from (a project's own packages inside them are covered later)."""
     candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         candidates.add(sysconfig.get_paths().get(key, ""))
     keep = set()
     for path in candidates:
-        if not path or not os.path.isdir(path):
-            continue
-        real = os.path.realpath(path)
-        if any(_within(real, e) for e in exclude):
-            continue
-        keep.add(real)
+        if path and os.path.isdir(path):
+            keep.add(os.path.realpath(path))
     # Drop folders already inside another kept folder.
     return sorted(p for p in keep if not any(p != q and _within(p, q) for q in keep))
 
@@ -335,6 +331,11 @@ def verify(spawn: Spawn) -> None:
     if config.mode == FULL:
         own += [*SYSTEM_ROOTS, *SYS_KEEP, "/dev", "/proc"]
     exposed = [p for p in config.hidden if not _hidden(p, own)]
+    if config.mode == FULL:
+        # Nothing but the sandbox's own folders exists: the grader's paths need not even be named here.
+        entries = [f"/{name}" for name in os.listdir("/")]
+        entries += [f"{SCRATCH_ROOT}/{name}" for name in os.listdir(SCRATCH_ROOT)]
+        exposed += [p for p in entries if not any(_within(p, o) for o in own) and not _hidden(p, own)]
     if exposed:
         problems.append(f"readable by student code: {', '.join(exposed[:4])}")
     else:

