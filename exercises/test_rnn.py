@@ -184,13 +184,13 @@ def test_forward_classifies_each_sequence_on_its_own(rnn):
     with torch.no_grad():
         together = model(x)
         alone = [model(x[i:i + 1]) for i in range(len(x))]
-    ok = isinstance(together, torch.Tensor) and all(isinstance(a, torch.Tensor) for a in alone)
+    odd = next((y for y in [together, *alone] if not isinstance(y, torch.Tensor) or y.dim() != 2), None)
+    expect(odd is None, "SimpleRNN.forward", f"logits of shape (batch, {OUTPUT}) for every batch size",
+           shape(odd), HINTS["forward.shapes"])
     expect(
-        ok and together.shape == (len(x), OUTPUT)
-        and torch.allclose(together, torch.cat(alone), atol=1e-5),
+        together.shape == (len(x), OUTPUT) and torch.allclose(together, torch.cat(alone), atol=1e-5),
         "SimpleRNN.forward", "each row of the logits to be what that sequence gives on its own",
-        "rows that depend on the other sequences of the batch" if ok else shape(together),
-        HINTS["forward.batch_independence"],
+        "rows that depend on the other sequences of the batch", HINTS["forward.batch_independence"],
     )
 
 

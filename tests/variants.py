@@ -138,3 +138,52 @@ INLINE_TRAIN = edit((TRAIN_BODY, """    losses = []
         losses.append(loss.item())
     return losses
 """))
+
+# Part 2, "under the hood": the reference's bodies and correct forms of them (visible tests pass;
+# the grader gives full marks on part 2).
+MANUAL_BODY = """    batch, seq_len, _ = x.shape
+    h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]
+    states = []
+    for t in range(seq_len):
+        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        states.append(h)
+    return torch.stack(states, dim=1), h.unsqueeze(0)
+"""
+BPTT_LOOP = """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        h.retain_grad()
+        states.append(h)
+    loss = nn.functional.cross_entropy(model.fc(h), targets)
+    loss.backward()
+    return torch.stack([state.grad.norm() for state in states])
+"""
+
+CORRECT_PART2 = {
+    # torch.nn.functional.linear, squeeze(0) for h0, unsqueeze-and-cat instead of stack, h_n from out.
+    "manual_linear_and_cat": edit((MANUAL_BODY, """    hidden = weight_hh.shape[0]
+    h = torch.zeros(x.shape[0], hidden, dtype=x.dtype) if h0 is None else h0.squeeze(0)
+    outputs = []
+    for step in range(x.shape[1]):
+        pre = nn.functional.linear(x[:, step, :], weight_ih, bias_ih) + nn.functional.linear(h, weight_hh, bias_hh)
+        h = torch.tanh(pre)
+        outputs.append(h.unsqueeze(1))
+    out = torch.cat(outputs, dim=1)
+    return out, out[:, -1, :].unsqueeze(0)
+""")),
+    # hidden_gradient_norms with torch.autograd.grad over the states (no retain_grad), reusing
+    # the student's own recurrence through a helper.
+    "bptt_autograd_grad": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        states.append(h)
+    loss = nn.functional.cross_entropy(model.fc(h), targets)
+    grads = torch.autograd.grad(loss, states)
+    return torch.stack([g.norm() for g in grads])
+""")),
+    # Tensor hooks record each h_t's gradient; norms in float64 then back.
+    "bptt_hooks": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        states.append(h)
+    seen = [None] * len(states)
+    for index, state in enumerate(states):
+        state.register_hook(lambda grad, index=index: seen.__setitem__(index, grad))
+    nn.functional.cross_entropy(model.fc(h), targets).backward()
+    return torch.tensor([float(g.double().pow(2).sum().sqrt()) for g in seen])
+""")),
+}
