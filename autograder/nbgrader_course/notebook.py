@@ -5,10 +5,15 @@ Everything in the notebook is derived:
 * the student text and the answer cells from ``solutions/rnn.py`` (its module
   docstring, its functions, its ``### BEGIN SOLUTION`` regions, which nbgrader
   itself turns into stubs when it generates the release);
-* the visible checks from ``exercises/test_rnn.py`` (see :mod:`.visible`);
-* one hidden test cell per grader check (``autograder.checks.CHECKS``), worth
-  the check's points, so nbgrader and ``python -m autograder grade`` give the
-  same fraction of the points by construction;
+* the visible checks from ``exercises/test_rnn.py`` and its helper modules
+  (see :mod:`.visible`);
+* one hidden test cell per hidden check of the catalogue
+  (``autograder.judge.catalogue``: part 1's ``CHECKS`` and part 2's
+  ``PART2_CHECKS``), worth the check's points, calling
+  ``autograder.inkernel.run_check``, so nbgrader and ``python -m autograder
+  grade`` give the same fraction of the points by construction;
+* a plot of part 2's ``hidden_gradient_norms`` for a short and a long
+  sequence, so the student sees the gradient vanish;
 * the quiz from the quiz bank: questions without keys, one answers cell tagged
   ``quiz-answers`` and one hidden test cell per question.
 
@@ -20,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,22 +42,31 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One hidden check: the grader's id, its title and its points."""
+    """One hidden check as the notebook shows it: id, points, the function judged and its part."""
 
     id: str
-    name: str
     points: float
+    function: str
+    part: str
 
 
-def grader_checks() -> list[CheckSpec] | None:
-    """The grader's checks, in order; ``None`` while ``autograder.checks`` does not exist."""
-    try:
-        from autograder.checks import CHECKS
-    except ModuleNotFoundError as exc:
-        if exc.name not in {"autograder.checks"}:
-            raise
-        return None
-    return [CheckSpec(str(c.id), str(c.name), float(c.points)) for c in CHECKS]
+def grader_checks() -> list[CheckSpec]:
+    """The hidden checks of both parts, in grading order (accelerator checks have no cell: a
+    notebook is graded where it is, and the project's grader adds them only where a device is)."""
+    from ..judge.catalogue import CHECKS, PART2_CHECKS
+
+    return [CheckSpec(c.id, float(c.points), c.function, c.part) for c in [*CHECKS, *PART2_CHECKS]]
+
+
+def points_by_function(checks: Sequence[CheckSpec], order: Sequence[str] = ()) -> dict[str, dict[str, float]]:
+    """part -> function -> points; parts in catalogue order, functions in ``order`` (the exercise's)."""
+    table: dict[str, dict[str, float]] = {}
+    rank = {function: number for number, function in enumerate(order)}
+    for check in sorted(checks, key=lambda c: rank.get(c.function, len(rank))):
+        row = table.setdefault(check.part, {})
+        row[check.function] = row.get(check.function, 0.0) + check.points
+    parts = list(dict.fromkeys(c.part for c in checks))
+    return {part: table[part] for part in parts}
 
 
 # --- cells -------------------------------------------------------------------
@@ -174,9 +187,10 @@ HOW_TO = """\
 
 1. Run the setup cells below once.
 2. Fill in every cell marked `# YOUR CODE HERE`, in order, following the `# Hint:`
-   line above it. Delete the `raise NotImplementedError()` line when you do.
+   comment above it: it names the idea, the shapes and the PyTorch functions to look
+   up. Delete the `raise NotImplementedError()` line when you do.
 3. Run the **visible checks** cell after each answer: one `PASS` or `FAIL` line per
-   check, saying what was expected and what your code gave.
+   check, saying what was expected, what your code gave and a hint.
 4. Answer the quiz at the end.
 5. Before you submit: *Kernel → Restart & Run All*, and check that every cell runs.
 
@@ -186,12 +200,14 @@ only to pass the visible checks will lose points.
 
 SETUP = """\
 # Setup: installs PyTorch only where it is missing (Colab and the course machines have it).
+# On Linux it takes the CPU-only build: the default one brings CUDA, about 3 GB.
 import importlib.util
 import subprocess
 import sys
 
 if importlib.util.find_spec("torch") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "torch"], check=True)
+    cpu_only = ["--index-url", "https://download.pytorch.org/whl/cpu"] if sys.platform == "linux" else []
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "torch", *cpu_only], check=True)
 """
 
 CHECKS_INTRO = """\
@@ -208,18 +224,59 @@ Train your network on the exercise's data set and measure its accuracy on sequen
 it has never seen (about 0.9 when everything works).
 """
 
+PART1_INTRO = """\
+# Part 1: the network and its training loop
+"""
+
+PART2_INTRO = """\
+# Part 2: under the hood
+
+`nn.RNN` hides a loop over time. Here you write that loop yourself, then use it to
+watch backpropagation through time at work: how much the loss depends on the hidden
+state of each time step.
+"""
+
+PLOT_INTRO = """\
+## See the gradient vanish
+
+The cell below runs your `hidden_gradient_norms` on an untrained `SimpleRNN` for a
+short sequence (10 steps) and a long one (60 steps), and plots the norms on a log
+scale. Read the long curve from right to left: every step back in time multiplies
+the gradient by the recurrent weights and the slope of tanh, and it shrinks by orders
+of magnitude. This is the vanishing gradient the module warns about, and why LSTM
+and GRU cells were invented. (Nothing here is graded.)
+"""
+
+PLOT = """\
+# Plots |dLoss/dh_t| for every time step t; read-only, and skipped by the graders.
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    demo = SimpleRNN(input_size=4, hidden_size=16, output_size=2)
+    curves = {}
+    for length in (10, 60):
+        demo_inputs, demo_targets = make_dataset(64, seq_len=length, seed=2)
+        curves[length] = hidden_gradient_norms(demo, demo_inputs, demo_targets).detach().tolist()
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # no matplotlib here: the numbers instead
+        for length, norms in curves.items():
+            print(f"seq_len {length}: |dL/dh_0| = {norms[0]:.2e}, |dL/dh_last| = {norms[-1]:.2e}")
+    else:
+        figure, axes = plt.subplots(figsize=(7, 3.5))
+        for length, norms in curves.items():
+            axes.semilogy(range(length), norms, marker=".", label=f"seq_len = {length}")
+        axes.set_xlabel("time step t")
+        axes.set_ylabel("|dLoss / dh_t| (log scale)")
+        axes.set_title("Backpropagation through time: the gradient reaching each hidden state")
+        axes.legend()
+        plt.show()
+"""
+
 HIDDEN_INTRO = """\
 ## Graded checks
 
 Each cell below is empty in your copy: the hidden checks are added back and run when
 your notebook is graded. You do not need to run or edit these cells.
-"""
-
-HIDDEN_MISSING = """\
-## Graded checks
-
-*Not generated yet: the grader's checks (`autograder.checks`) are not installed. Run
-`python -m autograder build` once they are, to add one hidden test cell per check.*
 """
 
 QUIZ_INTRO = """\
@@ -240,10 +297,9 @@ def _slug(text: str) -> str:
 
 
 def _hidden_check_cell(check: CheckSpec, runner: str) -> nbformat.NotebookNode:
-    title = textwrap.wrap(f"{check.name}.", width=96)
+    # The check's id and function, not its full name: a name may spell part of an answer.
     source = "\n".join([
-        f"# Hidden check `{check.id}` ({_points(check.points)}):",
-        *(f"#   {line}" for line in title),
+        f"# Hidden check `{check.id}` on {check.function} ({_points(check.points)}).",
         "# Empty in your copy: it is filled in and run when your notebook is graded.",
         "### BEGIN HIDDEN TESTS",
         f"from {runner} import run_check",
@@ -290,25 +346,43 @@ def _quiz_cells() -> list[nbformat.NotebookNode]:
     return cells
 
 
+def points_table(checks: Sequence[CheckSpec], quiz_points: float, order: Sequence[str] = ()) -> str:
+    """The Markdown table of parts, functions and points (exercises/README.md has the same rows)."""
+    from ..judge.catalogue import UNDER_THE_HOOD
+
+    titles = {UNDER_THE_HOOD: "2: under the hood"}
+    rows = ["| part | what you write | points |", "|------|----------------|-------:|"]
+    for part, functions in points_by_function(checks, order).items():
+        title = titles.get(part, "1: the network and its training")
+        rows.extend(f"| {title} | `{function}` | {points:g} |" for function, points in functions.items())
+    rows.append(f"| quiz | the quiz (the last cells) | {quiz_points:g} |")
+    return "\n".join(rows)
+
+
 def build_notebook(
     checks: Sequence[CheckSpec] | None = None,
     *,
     runner: str = CHECK_RUNNER,
     solution_text: str | None = None,
     exercises_dir: Path | None = None,
-    use_grader_checks: bool = True,
 ) -> nbformat.NotebookNode:
-    """The source notebook. ``checks`` default to the grader's (``None`` if absent)."""
-    if checks is None and use_grader_checks:
-        checks = grader_checks()
-    text = solution_text if solution_text is not None else paths.SOLUTION_FILE.read_text("utf-8")
-    test_text, feedback_text = visible.read_sources(exercises_dir or paths.EXERCISE_FILE.parent)
-    tests = visible.parse_tests(test_text)
-    docstring, pieces = split_solution(text)
+    """The source notebook. ``checks`` default to the catalogue's (both parts)."""
+    import quizzes
 
-    cells = [_markdown(INTRO + "\n" + _docstring_markdown(docstring) + "\n\n" + HOW_TO)]
+    from ..judge.catalogue import CORE, UNDER_THE_HOOD
+
+    checks = list(checks) if checks is not None else grader_checks()
+    text = solution_text if solution_text is not None else paths.SOLUTION_FILE.read_text("utf-8")
+    sources = visible.read_sources(exercises_dir or paths.EXERCISE_FILE.parent)
+    tests = visible.parse_tests(sources[visible.TESTS])
+    docstring, pieces = split_solution(text)
+    part2 = {c.function for c in checks if c.part == UNDER_THE_HOOD}
+    order = [region.function for region in stubgen.find_regions(text)]
+    table = points_table(checks, quizzes.load_bank().total_points, order)
+
+    cells = [_markdown(INTRO + "\n" + _docstring_markdown(docstring) + "\n\n" + table + "\n\n" + HOW_TO)]
     cells.append(_code(SETUP))
-    part = 0
+    step, in_part2 = 0, False
     for piece in pieces:
         if piece.kind == "imports":
             cells.append(_code(piece.source, **_meta("imports", locked=True)))
@@ -316,26 +390,32 @@ def build_notebook(
             cells.append(_markdown(f"## Given: `{piece.name}`\n\n{piece.summary}"))
             cells.append(_code(piece.source, **_meta(f"given-{_slug(piece.name)}", locked=True)))
         elif piece.kind == "answer":
-            if part == 0:
+            if step == 0:
                 cells.append(_markdown(CHECKS_INTRO))
-                cells.append(_code(visible.helper_cell(test_text, feedback_text),
-                                   **_meta("visible-checks", locked=True)))
-                part = 1
+                cells.append(_code(visible.helper_cell(sources), **_meta("visible-checks", locked=True)))
+                cells.append(_markdown(PART1_INTRO))
+            if not in_part2 and set(piece.functions) <= part2:
+                cells.append(_markdown(PART2_INTRO))
+                in_part2 = True
+            step += 1
             names = ", ".join(f"`{f}`" for f in piece.functions)
-            cells.append(_markdown(f"## Part {part}: {names}\n\n{piece.summary}"))
+            cells.append(_markdown(f"## Step {step}: {names}\n\n{piece.summary}"))
             cells.append(_code(piece.source, **_meta(f"answer-{_slug(piece.name)}",
                                                      solution=True)))
             cells.append(_code(visible.run_cell(tests, list(piece.functions)),
                                **_meta(f"visible-{_slug(piece.name)}", locked=True)))
-            part += 1
         else:
             cells.append(_markdown(MAIN_INTRO))
             cells.append(_code(piece.source))
-    if checks is None:
-        cells.append(_markdown(HIDDEN_MISSING))
-    else:
-        cells.append(_markdown(HIDDEN_INTRO))
-        cells.extend(_hidden_check_cell(check, runner) for check in checks)
+            if part2:
+                cells.append(_markdown(PLOT_INTRO))
+                cells.append(_code(PLOT, **_meta("plot-gradient-norms", locked=True)))
+    cells.append(_markdown(HIDDEN_INTRO))
+    for part, title in ((CORE, "### Part 1"), (UNDER_THE_HOOD, "### Part 2: under the hood")):
+        mine = [c for c in checks if c.part == part]
+        if mine:
+            cells.append(_markdown(f"{title} ({_points(sum(c.points for c in mine))})"))
+            cells.extend(_hidden_check_cell(check, runner) for check in mine)
     cells.extend(_quiz_cells())
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number:02d}"

@@ -2,10 +2,10 @@
 
 The notebook cannot import the exercise's pytest files (a student's Colab has
 none of them), so the checks travel inside the notebook: one read-only cell
-holds the source of ``exercises/_feedback.py`` and ``exercises/test_rnn.py``
-(imports and pytest decorators dropped), and one small cell after each answer
-runs that answer's tests. The test file stays the one place the checks are
-written; the drift test notices when it changes.
+holds the source of :data:`HELPERS` and ``exercises/test_rnn.py`` (imports
+and pytest decorators dropped), and one small cell after each answer runs that
+answer's tests. The test file stays the one place the checks are written; the
+drift test notices when it changes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SECTION = re.compile(r"^# -+ (?P<function>[\w.]+) -+\s*$")
-DROPPED_IMPORTS = {"__future__", "pytest", "_feedback", "torch"}
+# The helper modules the tests import, in the order the notebook defines them.
+HELPERS = ("_feedback.py", "_hints.py", "_expected.py")
+TESTS = "test_rnn.py"
+DROPPED_IMPORTS = {"__future__", "pytest", "torch", *(name[:-3] for name in HELPERS)}
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,9 @@ class _ThisNotebook:
         except KeyError:
             raise NotImplementedError(f"{NOT_IMPLEMENTED_PREFIX}{name}") from None
 
+    def __setattr__(self, name, value):  # a check swapping in a stand-in for one of your functions
+        globals()[name] = value
+
 
 def run_visible_checks(sections):
     """Run the visible checks, printing PASS or one FAIL line (what, expected, got) each."""
@@ -133,7 +139,8 @@ def run_visible_checks(sections):
             except NotImplementedError as exc:
                 message = str(exc)
                 line = message if message.startswith(NOT_IMPLEMENTED_PREFIX) else (
-                    f"{NOT_IMPLEMENTED_PREFIX}{function}"
+                    f"{NOT_IMPLEMENTED_PREFIX}{function}" if message in ("", "None") else
+                    f"{function} raised NotImplementedError: {message.splitlines()[0][:240]}"
                 )
             except Exception as exc:  # noqa: BLE001 - any error is feedback for the student
                 first = (str(exc).strip().splitlines() or [""])[0][:240]
@@ -149,20 +156,16 @@ def run_visible_checks(sections):
 '''
 
 
-def helper_cell(test_text: str, feedback_text: str) -> str:
-    """Source of the read-only cell that defines every visible check."""
+def helper_cell(sources: dict[str, str]) -> str:
+    """Source of the read-only cell that defines every visible check (``sources``: see read_sources)."""
     header = (
-        "# The visible checks, generated from exercises/_feedback.py and exercises/test_rnn.py.\n"
+        f"# The visible checks, generated from {', '.join((*HELPERS, TESTS))} in exercises/.\n"
         "# Run this cell; do not edit it (graders restore it). Nothing to fill in here.\n"
         "# It uses torch and nn, imported above.\n\n"
     )
-    return (
-        header
-        + _without_imports_and_decorators(feedback_text, "exercises/_feedback.py")
-        + "\n\n"
-        + _without_imports_and_decorators(test_text, "exercises/test_rnn.py")
-        + RUNNER
-    ).rstrip("\n")
+    parts = [_without_imports_and_decorators(sources[name], f"exercises/{name}")
+             for name in (*HELPERS, TESTS)]
+    return (header + "\n\n".join(parts) + RUNNER).rstrip("\n")
 
 
 def run_cell(tests: list[VisibleTest], functions: list[str]) -> str:
@@ -186,9 +189,6 @@ def run_cell(tests: list[VisibleTest], functions: list[str]) -> str:
     return "\n".join(lines)
 
 
-def read_sources(exercises_dir: Path) -> tuple[str, str]:
-    """(test_rnn.py text, _feedback.py text) from the exercises folder."""
-    return (
-        (exercises_dir / "test_rnn.py").read_text(encoding="utf-8"),
-        (exercises_dir / "_feedback.py").read_text(encoding="utf-8"),
-    )
+def read_sources(exercises_dir: Path) -> dict[str, str]:
+    """file name -> text, for the test file and its helper modules in the exercises folder."""
+    return {name: (exercises_dir / name).read_text(encoding="utf-8") for name in (*HELPERS, TESTS)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,17 @@ def submit(course: Path, student: str, nb: nbformat.NotebookNode) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def release_view(source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The source notebook as ``nbgrader generate_assignment`` turns it into the release, without
+    running nbgrader: each solution region becomes nbgrader's stub, hidden tests are removed.
+    The pipeline test checks the real release; this one serves the fast tests."""
+    nb = nbformat.from_dict(source)
+    solution = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$", re.M | re.S)
+    hidden = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.M | re.S)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = solution.sub(r"\1# YOUR CODE HERE\n\1raise NotImplementedError()", cell.source)
+        cell.source = hidden.sub("", cell.source)
+    return nb

@@ -13,9 +13,11 @@ from traitlets.config.loader import PyFileConfigLoader
 
 import quizzes
 from autograder import derived, stubgen
+from autograder.judge.catalogue import CHECKS, PART2_CHECKS
 from autograder.nbgrader_course import TEMPLATE_DIR, notebook, visible
 from autograder.nbgrader_course.scaffold import ScaffoldError, init_course
 from tests.conftest import ROOT, run
+from tests.nbgrader.course import release_view
 
 SOURCE = notebook.SOURCE_NOTEBOOK
 
@@ -57,6 +59,8 @@ def test_first_code_cell_installs_only_what_is_missing(nb):
         exec(compile(setup.source, "setup-cell", "exec"), {})
     args = fake_run.call_args.args[0]
     assert args[:4] == [sys.executable, "-m", "pip", "install"] and "torch" in args
+    if sys.platform == "linux":  # the CPU-only build, not 3 GB of CUDA
+        assert args[-2:] == ["--index-url", "https://download.pytorch.org/whl/cpu"]
 
 
 def test_answer_cells_are_the_solution_regions_with_their_hints(nb):
@@ -65,7 +69,7 @@ def test_answer_cells_are_the_solution_regions_with_their_hints(nb):
     text = "\n".join(c.source for c in answers)
     assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION") == len(regions)
     for region in regions:
-        assert f"# Hint: {region.hint}" in text
+        assert "\n".join(region.hint_lines) in "\n".join(line.strip() for line in text.splitlines())
     assert all(not _meta(c).get("grade") for c in answers), "answers are graded by test cells"
 
 
@@ -74,34 +78,101 @@ def test_visible_checks_run_every_test_of_the_exercise(nb):
     runs = "\n".join(c.source for c in _cells(nb, "visible-") if c.source.startswith("# Visible"))
     cases = re.findall(r"\((test_\w+), ", runs)
     assert sorted(cases) == sorted(t.name for t in tests for _ in t.cases)
-    assert len(cases) == 13  # as many as `pytest exercises` runs
+    assert len(cases) == 25  # as many as `pytest exercises` runs
     assert all(_meta(c)["locked"] and not _meta(c)["grade"] for c in _cells(nb, "visible-"))
 
 
-def test_visible_check_cells_give_one_line_per_check(capsys):
+def _notebook_namespace() -> tuple[dict, list]:
+    """The visible-checks cell and the solution's definitions, executed as the notebook does."""
     namespace: dict = {}
     exec("import torch\nfrom torch import nn\n", namespace)
-    test_text, feedback_text = visible.read_sources(ROOT / "exercises")
-    exec(visible.helper_cell(test_text, feedback_text), namespace)
+    sources = visible.read_sources(ROOT / "exercises")
+    exec(visible.helper_cell(sources), namespace)
     exec(notebook.paths.SOLUTION_FILE.read_text().split('if __name__ == "__main__":')[0], namespace)
     namespace["__name__"] = "__main__"
-    exec(visible.run_cell(visible.parse_tests(test_text), ["predict"]), namespace)  # passes
+    return namespace, visible.parse_tests(sources[visible.TESTS])
+
+
+def test_visible_check_cells_give_one_line_per_check(capsys):
+    from autograder.judge.catalogue import HINTS
+
+    namespace, tests = _notebook_namespace()
+    exec(visible.run_cell(tests, ["predict"]), namespace)  # passes
     exec("def predict(model, inputs):\n    return model(inputs)\n", namespace)
     with pytest.raises(AssertionError, match="2 of 2 visible checks failed"):
-        exec(visible.run_cell(visible.parse_tests(test_text), ["predict"]), namespace)
+        exec(visible.run_cell(tests, ["predict"]), namespace)
     lines = capsys.readouterr().out.splitlines()
     assert "All 2 visible checks pass." in lines
     assert "FAIL test_predict_returns_class_indices: predict: expected an int64 tensor of shape " \
-        "(5,) for 5 sequences, got a float32 tensor of shape (5, 3). Hint: return " \
-        "model(inputs).argmax(dim=1): one class index per sequence, not the logits" in lines
+        "(7,) for 7 sequences, got a float32 tensor of shape (7, 3). Hint: " + HINTS["predict.dtype_shape"] in lines
+
+
+def test_every_visible_check_passes_on_the_solution_inside_the_notebook(capsys):
+    # train's checks swap a recording stand-in for training_step: in the notebook that goes
+    # through the notebook's globals, and the real one is back afterwards.
+    namespace, tests = _notebook_namespace()
+    step = namespace["training_step"]
+    functions = [f for piece in notebook.split_solution(notebook.paths.SOLUTION_FILE.read_text())[1]
+                 for f in piece.functions]
+    exec(visible.run_cell(tests, functions), namespace)
+    assert f"All {sum(len(t.cases) for t in tests)} visible checks pass." in capsys.readouterr().out
+    assert namespace["training_step"] is step
+
+
+def test_the_visible_checks_cell_ships_no_answer(nb):
+    cell = next(c for c in _cells(nb, "visible-checks"))
+    fragments = stubgen.answer_fragments(notebook.paths.SOLUTION_FILE.read_text())
+    assert stubgen.find_answers(fragments, cell.source) == []
+    assert "class _ReadOut" not in cell.source and "class _MeanPool" in cell.source
+
+
+def test_the_release_holds_no_answer_anywhere(nb):
+    fragments = stubgen.answer_fragments(notebook.paths.SOLUTION_FILE.read_text())
+    release = release_view(nb)
+    quiz_from = next(n for n, c in enumerate(release.cells) if c.source.startswith("## Quiz"))
+    for number, cell in enumerate(release.cells):
+        quoted = stubgen.MODULE_SAMPLE if number >= quiz_from else ""  # the quiz quotes the module
+        hits = stubgen.find_answers(fragments, cell.source, quoted=quoted)
+        assert hits == [], (cell.source[:200], hits)
+    answers = "\n".join(c.source for c in release.cells if _meta(c).get("solution"))
+    assert answers.count("raise NotImplementedError()") == len(stubgen.find_regions(
+        notebook.paths.SOLUTION_FILE.read_text()))
+
+
+def test_the_plot_cell_draws_both_curves_with_the_gradient_vanishing(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "show", lambda: None)
+    namespace, _ = _notebook_namespace()
+    (cell,) = _cells(nbformat.read(SOURCE, as_version=4), "plot-gradient-norms")
+    exec(cell.source, namespace)
+    axes = plt.gcf().axes[0]
+    lines = {line.get_label(): list(line.get_ydata()) for line in axes.get_lines()}
+    plt.close("all")
+    assert set(lines) == {"seq_len = 10", "seq_len = 60"} and axes.get_yscale() == "log"
+    long = lines["seq_len = 60"]
+    assert len(long) == 60 and long[0] < 1e-6 * long[-1]  # vanished
+    namespace["__name__"] = "rnn"  # the graders' module name: nothing runs
+    exec(cell.source.replace("plt.show()", "raise AssertionError"), namespace)
+
+
+def test_points_table_matches_the_catalogue_and_the_readme(nb):
+    intro = nb.cells[0].source
+    rows = dict(re.findall(r"^\| [^|]+ \| `([\w.]+)` \| (\d+) \|$", intro, re.M))
+    readme = (ROOT / "exercises" / "README.md").read_text()
+    assert rows == dict(re.findall(r"^\| [^|]+ \| `([\w.]+)` \| (\d+) \|$", readme, re.M))
+    assert sum(map(float, rows.values())) == sum(c.points for c in [*CHECKS, *PART2_CHECKS])
 
 
 def test_hidden_cells_follow_the_grader_checks_point_for_point(nb):
-    from autograder.checks import CHECKS
-
     hidden = _cells(nb, "check-")
-    assert [float(_meta(c)["points"]) for c in hidden] == [float(c.points) for c in CHECKS]
-    for cell, check in zip(hidden, CHECKS, strict=True):
+    checks = [*CHECKS, *PART2_CHECKS]  # part 2 included: `grade` includes it unless --no-part2
+    assert [float(_meta(c)["points"]) for c in hidden] == [float(c.points) for c in checks]
+    assert sum(float(_meta(c)["points"]) for c in hidden) == 120
+    for cell, check in zip(hidden, checks, strict=True):
         body = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1]
         assert "from autograder.inkernel import run_check" in body
         assert f"run_check(globals(), {check.id!r})" in body

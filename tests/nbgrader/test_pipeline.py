@@ -1,8 +1,10 @@
 """The real nbgrader pipeline, with a real kernel, in a temporary course folder.
 
-init -> generate_assignment -> (the release is clean) -> submissions -> autograde
--> gradebook scores -> generate_feedback -> export (Canvas, Moodle); then the same
-submissions through ``python -m autograder grade`` (the tamper-proof path).
+init -> generate_assignment -> (the release is clean: no solution, hidden test, quiz
+key or answer fragment) -> submissions -> autograde -> gradebook scores ->
+generate_feedback -> export (Canvas, Moodle); then the same submissions through
+``python -m autograder grade`` (the tamper-proof path), which, like the notebook,
+grades part 2 and the quiz: an honest notebook earns the same fraction both ways.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from nbclient import NotebookClient
 
 import quizzes
 from autograder import stubgen
-from autograder.checks import CHECKS
+from autograder.judge.catalogue import CHECKS, PART2_CHECKS
 from autograder.nbgrader_course import ASSIGNMENT, NOTEBOOK_NAME
 from autograder.nbgrader_course.scaffold import init_course
 from tests.conftest import ROOT, run
@@ -35,6 +37,8 @@ pytestmark = pytest.mark.slow
 
 QUIZ = {"q01": "b", "q02": "a", "q03": "d", "q05": ["a"]}  # some right, one partly
 LAST_STEP = ("        return self.fc(out[:, -1, :])", "        return self.fc(out[:, 0, :])")
+IGNORES_H0 = ("    h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]",
+              "    h = x.new_zeros(batch, weight_hh.shape[0])")
 TAMPER = '''
 
 def _skip_graders(lines):
@@ -47,7 +51,7 @@ def _skip_graders(lines):
 if "get_ipython" in globals():  # only in a kernel: nothing to see for other graders
     get_ipython().input_transformers_post.append(_skip_graders)  # noqa: F821
 '''
-CHECK_POINTS = sum(c.points for c in CHECKS)
+CHECK_POINTS = sum(c.points for c in [*CHECKS, *PART2_CHECKS])
 QUIZ_POINTS = quizzes.load_bank().total_points
 
 
@@ -64,7 +68,7 @@ def course(tmp_path_factory):
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     release = read(course / "release" / ASSIGNMENT / NOTEBOOK_NAME)
     source = read(course / "source" / ASSIGNMENT / NOTEBOOK_NAME)
-    buggy = submission(release, source, edits=(LAST_STEP,), quiz=QUIZ)
+    buggy = submission(release, source, edits=(LAST_STEP, IGNORES_H0), quiz=QUIZ)
     edited = {
         grade_id(c): "print('all checks pass')\n1.0"
         for c in release.cells
@@ -75,9 +79,9 @@ def course(tmp_path_factory):
         "correct": submission(release, source, quiz=QUIZ),
         "stub": submission(release, source, answers=False),
         "buggy": buggy,
-        "edits-tests": submission(release, source, edits=(LAST_STEP,), quiz=QUIZ,
+        "edits-tests": submission(release, source, edits=(LAST_STEP, IGNORES_H0), quiz=QUIZ,
                                   cell_edits=edited),
-        "kernel-tamper": submission(release, source, edits=(LAST_STEP,), quiz=QUIZ,
+        "kernel-tamper": submission(release, source, edits=(LAST_STEP, IGNORES_H0), quiz=QUIZ,
                                     cell_edits={"answer-predict": predict + TAMPER}),
     }
     for student, nb in submissions.items():
@@ -126,6 +130,12 @@ def test_release_holds_no_solution_no_hidden_test_and_no_quiz_key(course):
         for line in solution[region.begin:region.end - 1]:
             assert line.strip() not in answer_lines, line
     assert answer_lines >= {"# YOUR CODE HERE", "raise NotImplementedError()"}
+    # no statement or key expression of an answer anywhere (the quiz may quote the module's sample)
+    fragments = stubgen.answer_fragments("\n".join(solution))
+    quiz_from = next(n for n, c in enumerate(release.cells) if c.source.startswith("## Quiz"))
+    for number, cell in enumerate(release.cells):
+        quoted = stubgen.MODULE_SAMPLE if number >= quiz_from else ""
+        assert stubgen.find_answers(fragments, cell.source, quoted=quoted) == [], cell.source[:300]
     flat = " ".join(text.split())
     bank = quizzes.load_bank()
     for q in bank.questions:
@@ -159,6 +169,8 @@ def test_stub_notebook_earns_nothing(grades):
 def test_buggy_notebook_loses_the_checks_that_catch_its_bug(grades):
     cells, _, _ = grades
     assert cells["buggy"]["check-forward-last-time-step"] == 0
+    assert cells["buggy"]["check-manual-values"] == 0  # part 2 has its own cells
+    assert cells["buggy"]["check-bptt-values"] == 6
     assert 0 < _checks(cells["buggy"]) < CHECK_POINTS
     assert sum(v for k, v in cells["buggy"].items() if k.startswith("quiz-")) == \
         pytest.approx(quiz_points(QUIZ))
@@ -235,7 +247,10 @@ def test_filled_in_student_notebook_runs_top_to_bottom_in_a_fresh_kernel(course)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert text.count("visible checks pass.") == 4 and "Held-out accuracy" in text
+    assert text.count("visible checks pass.") == 6 and "Held-out accuracy" in text
+    plots = [o for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "plot-gradient-norms"
+             for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(plots) == 1, "the gradient-norm plot did not draw"
 
 
 # --- the same fraction through the project's grader --------------------------------------
