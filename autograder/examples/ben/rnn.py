@@ -173,6 +173,80 @@ def predict(model, inputs):
         return model(inputs).argmax(dim=1)
 
 
+# --- Part 2: under the hood ------------------------------------------------------------
+
+
+def rnn_forward_manual(x, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
+    """What ``nn.RNN`` (one layer, tanh, batch-first) computes, one time step at a time.
+
+    Args:
+        x: float tensor ``(batch, seq_len, input_size)``.
+        weight_ih: ``(hidden_size, input_size)``; weight_hh: ``(hidden_size,
+            hidden_size)``; bias_ih and bias_hh: ``(hidden_size,)``. The same
+            tensors ``nn.RNN`` keeps as ``weight_ih_l0`` and so on.
+        h0: the initial hidden state ``(1, batch, hidden_size)``, or ``None``
+            for zeros.
+
+    Returns:
+        ``(out, h_n)``: ``out`` of shape ``(batch, seq_len, hidden_size)``
+        holds the hidden state after every step; ``h_n`` of shape
+        ``(1, batch, hidden_size)`` the one after the last step.
+
+    Each step: ``h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh)``, where
+    ``x_t`` is ``(batch, input_size)`` and ``h_t`` is ``(batch, hidden_size)``.
+    Gradients must flow back through ``out`` and ``h_n`` to ``x``, the weights
+    and ``h0`` exactly as through ``nn.RNN``: build them with differentiable
+    torch operations (no in-place writes into a tensor made beforehand, no
+    ``detach``).
+    """
+    # Hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of that shape;
+    #   for each t, x_t is x's (batch, input_size) slice at step t and the new h is the docstring's formula
+    #   (look up torch.tanh and the @ operator); keep every h, join them along dimension 1 (look up
+    #   torch.stack) and give h_n back its layer dimension (look up Tensor.unsqueeze).
+    batch, seq_len, _ = x.shape
+    h = h0[0] if h0 is not None else torch.zeros(batch, weight_hh.shape[0])
+    out = []
+    for t in range(seq_len):
+        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        out.append(h)
+    return torch.stack(out, dim=1), h.unsqueeze(0)
+
+
+def hidden_gradient_norms(model, x, targets):
+    """Backpropagation through time made visible: how much the loss depends on each ``h_t``.
+
+    Args:
+        model: has ``model.rnn`` (a one-layer, batch-first ``nn.RNN``) and
+            ``model.fc`` (an ``nn.Linear``), as a ``SimpleRNN`` does.
+        x: float tensor ``(batch, seq_len, input_size)``.
+        targets: int64 tensor ``(batch,)``.
+
+    Returns:
+        float tensor ``(seq_len,)``: entry ``t`` is the norm, over the batch and
+        the hidden units, of the gradient of the loss with respect to the
+        hidden state ``h_t``, where the loss is the cross-entropy of
+        ``model.fc`` applied to the last hidden state (starting from zeros).
+
+    Run the recurrence yourself (as in ``rnn_forward_manual``) with the
+    RNN's own weights, so that every ``h_t`` is a tensor you hold. On a long
+    sequence the first entries come out orders of magnitude smaller than the
+    last: the vanishing gradient the module warns about.
+    """
+    # Hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with model.rnn's
+    #   weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps its .grad only when
+    #   asked (look up Tensor.retain_grad); the loss is the cross-entropy of model.fc on the last h (look
+    #   up nn.functional.cross_entropy); after one backward, each h_t.grad's norm is one entry.
+    rnn = model.rnn
+    h = torch.zeros(x.shape[0], rnn.hidden_size)
+    states = []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        states.append(h)
+    loss = nn.functional.cross_entropy(model.fc(h), targets)
+    loss.backward()
+    return torch.stack([s.grad.norm() for s in states])
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     inputs, targets = make_dataset()
