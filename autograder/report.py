@@ -49,6 +49,8 @@ def print_summary(results: dict, submission: str, console=None) -> None:
     elif isolation:
         console.print(Text(f"Sandbox: {isolation.get('mode')} ({', '.join(isolation.get('measures', []))})",
                            style="dim"))
+        for reason in isolation.get("passed_over", []):
+            console.print(Text(f"  not used: {one_line(reason, 400)}", style="yellow"))
     if extra.get("status") not in (None, "graded"):
         console.print(Text(f"NOT GRADED: {one_line(extra.get('regrade_reason') or '')} (regrade once fixed)",
                            style="bold yellow"))

@@ -105,6 +105,7 @@ class Grader:
                 problems.append(f"{mode}: {problem}")
             if self.zygote is None:
                 raise SandboxUnavailable(_unavailable(problems))
+            self.passed_over = problems  # modes preferred to the one in force, and why they were not used
             self.reference = reference_module.load()
             self.plan = build_plan(self.reference.make_dataset, self.options.seed)
             self.expected = Expectations(self.plan, self.reference)
@@ -134,8 +135,8 @@ class Grader:
 
     def _trial(self, zygote, mode: str) -> str:
         """Start one worker on an empty submission: '' when every measure of the mode verified."""
-        session = Session(zygote, self.config(mode, zygote), wire.encode_submission(wire.KIND_PY, {wire.STUDENT_FILE: b""}),
-                          self.options.limits)
+        empty = wire.encode_submission(wire.KIND_PY, {wire.STUDENT_FILE: b""})
+        session = Session(zygote, self.config(mode, zygote), empty, self.options.limits)
         try:
             opening = session.start()
         finally:
@@ -144,14 +145,18 @@ class Grader:
             self.measures = opening.measures
             return ""
         if opening.refused:
-            fixes = [modes.FIXES[m] for m in opening.refused if m in modes.FIXES]
+            fixes = [modes.FIXES[m].replace(f", or use --sandbox {mode}", "").replace(f", or choose --sandbox {mode}", "")
+                     for m in opening.refused if m in modes.FIXES]
             return f"{opening.refusal} (missing: {', '.join(opening.refused)})" + (
                 f"; to fix: {'; '.join(dict.fromkeys(fixes))}" if fixes else "")
         return f"the trial worker failed: {opening.load_error}"
 
     @property
     def isolation(self) -> dict:
-        return {"mode": self.mode, "measures": list(self.measures)}
+        found = {"mode": self.mode, "measures": list(self.measures)}
+        if getattr(self, "passed_over", None):
+            found["passed_over"] = list(self.passed_over)
+        return found
 
     # --- grading ---------------------------------------------------------------------------------
 

@@ -360,4 +360,5 @@ def verify(spawn: Spawn) -> None:
     missing = [m for m in required if m not in found]
     if missing:
         raise Refused(missing, "; ".join(problems) or f"not in force: {', '.join(missing)}")
-    spawn.measures[:] = list(dict.fromkeys(spawn.measures))
+    verified = [m for m in required if m not in spawn.measures and not any(x.startswith(m) for x in spawn.measures)]
+    spawn.measures[:] = list(dict.fromkeys([*spawn.measures, *verified]))

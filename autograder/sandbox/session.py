@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .. import wire
 from .modes import WorkerConfig
-from .zygote import Zygote
+from .zygote import Zygote, ZygoteRefused
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,11 @@ class Session:
         submission = self._submission_fd()
         try:
             self.worker = self.zygote.spawn(self.config, request_r, response_w, out_w, submission)
+        except ZygoteRefused as exc:  # a measure the fork server could not prepare (a namespace, a cgroup)
+            for fd in (request_w, response_r, out_r):
+                os.close(fd)
+            opening.refused, opening.refusal = exc.missing, str(exc)
+            return opening
         finally:
             for fd in (request_r, response_w, out_w, submission):
                 os.close(fd)

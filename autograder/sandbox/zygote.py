@@ -61,6 +61,14 @@ class ZygoteDied(RuntimeError):
     """The fork server stopped answering."""
 
 
+class ZygoteRefused(RuntimeError):
+    """The fork server could not prepare a worker's confinement (``missing`` names the measures)."""
+
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message)
+        self.missing = missing
+
+
 class Zygote:
     """The judge's handle on its fork server. Thread-safe."""
 
@@ -98,6 +106,8 @@ class Zygote:
                 reply, _ = self._receive()
             except OSError as exc:
                 raise ZygoteDied(f"the sandbox's fork server stopped ({exc})") from None
+        if "refused" in reply:
+            raise ZygoteRefused(str(reply["refused"]), [str(m) for m in reply.get("missing", [])])
         if "error" in reply:
             raise ZygoteDied(f"the sandbox's fork server failed: {reply['error']}")
         return reply
@@ -156,6 +166,12 @@ def warm_up() -> None:
         raise RuntimeError(f"the fork server imported grader-only modules: {leaked}")
 
 
+class _Refusal(Exception):
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message)
+        self.missing = missing
+
+
 class _Server:
     def __init__(self, settings: dict):
         self.mode = settings["mode"]
@@ -207,8 +223,16 @@ class _Server:
         spawn = Spawn(config=config, python_roots=self.python_roots)
         scratch = None
         if config.mode == FULL:
-            spawn.cgroup = self.cgroups.child(config.memory_bytes, config.max_processes)
-            linux.unshare(linux.CLONE_NEWPID)
+            try:
+                spawn.cgroup = self.cgroups.child(config.memory_bytes, config.max_processes)
+            except OSError as exc:
+                raise _Refusal(f"cgroup: {exc.strerror or exc}", ["cgroup"]) from None
+            try:
+                linux.unshare(linux.CLONE_NEWPID)
+            except OSError as exc:
+                spawn.cgroup.remove()
+                raise _Refusal(f"a new PID namespace was refused ({exc.strerror or exc})",
+                               ["pid namespace"]) from None
         else:
             scratch = tempfile.mkdtemp(prefix="s", dir=self.scratch_base)
             os.chmod(scratch, 0o755)
@@ -347,13 +371,18 @@ class _Server:
                     return
                 else:
                     reply = {"error": f"unknown command {message['cmd']!r}"}
-            except (OSError, SandboxUnavailable) as exc:
+            except (OSError, SandboxUnavailable, _Refusal) as exc:
                 for fd in fds:
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-                reply = {"error": f"{type(exc).__name__}: {exc}"}
+                if isinstance(exc, _Refusal):
+                    reply = {"refused": str(exc), "missing": exc.missing}
+                elif isinstance(exc, SandboxUnavailable):
+                    reply = {"refused": str(exc), "missing": ["setup"]}
+                else:
+                    reply = {"error": f"{type(exc).__name__}: {exc}"}
             self.sock.sendall(json.dumps(reply).encode())
 
 
