@@ -205,11 +205,27 @@ def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class NotebookShell(InteractiveShell):
+        """A kernel's shell without the kernel: GUI event loops (%matplotlib inline) need none here."""
+
+        def enable_gui(self, gui=None):
+            return None
+
+        def system_piped(self, cmd):  # `!cmd` through pipes: the sandbox has no terminals to lend
+            import subprocess
+
+            flushed = [stream.flush() for stream in (sys.stdout, sys.stderr)]
+            del flushed
+            done = subprocess.run(self.var_expand(cmd, depth=1), shell=True, stdin=subprocess.DEVNULL)
+            self.user_ns["_exit_code"] = done.returncode
+
+        system = system_piped
+
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     config.InteractiveShell.xmode = "Plain"
-    shell = InteractiveShell.instance(config=config)
+    shell = NotebookShell.instance(config=config)
     shell.user_ns["__name__"] = "__main__"
 
     def on_alarm(signum, frame):
