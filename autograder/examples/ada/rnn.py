@@ -245,7 +245,8 @@ def hidden_gradient_norms(model, x, targets):
     h = torch.zeros(x.shape[0], rnn.hidden_size)
     hs = []
     for t in range(x.shape[1]):
-        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                       + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
         h.retain_grad()
         hs.append(h)
     loss = nn.CrossEntropyLoss()(model.fc(h), targets)

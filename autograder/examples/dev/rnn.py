@@ -236,7 +236,8 @@ def hidden_gradient_norms(model, x, targets):
     h = torch.zeros(x.size(0), rnn.hidden_size)
     states = []
     for t in range(x.size(1)):
-        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.t() + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.t() + rnn.bias_hh_l0)
+        pre = x[:, t] @ rnn.weight_ih_l0.t() + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.t() + rnn.bias_hh_l0
+        h = torch.tanh(pre)
         states.append(h)
     loss = nn.functional.cross_entropy(model.fc(h), targets)
     grads = torch.autograd.grad(loss, states)
