@@ -244,7 +244,9 @@ short sequence (10 steps) and a long one (60 steps), and plots the norms on a lo
 scale. Read the long curve from right to left: every step back in time multiplies
 the gradient by the recurrent weights and the slope of tanh, and it shrinks by orders
 of magnitude. This is the vanishing gradient the module warns about, and why LSTM
-and GRU cells were invented. (Nothing here is graded.)
+and GRU cells were invented. The cell above printed the same numbers for your trained
+network too: learning a task that needs a long memory keeps the gradient alive.
+(Nothing here is graded.)
 """
 
 PLOT = """\
