@@ -29,6 +29,23 @@ class Expectations:
         self.plan, self.ref = plan, reference
         self._replicas: dict = {}
 
+    def warm_up(self, part2: bool = True) -> None:
+        """Compute what every submission of the run will be compared with, once, up front."""
+        self.forward_candidates(self.exercise_replica())
+        self.forward_grads(self.exercise_replica())
+        for scenario in ("plain", "stale", "clip"):
+            self.step(scenario)
+        self.step_gradient()
+        self.predict_logits()
+        for scenario in ("main", "clip"):
+            self.train(scenario)
+        self.learning_bar()
+        self.end_to_end()
+        if part2:
+            for case in ("with_h0", "no_h0"):
+                self.manual(case)
+            self.gradient_norms()
+
     # --- the student's layers, rebuilt -------------------------------------------------------
 
     def replica(self, structure: Structure) -> Replica:

@@ -93,10 +93,18 @@ class Grader:
         requested = [modes.UNCONFINED] if self.options.unconfined else self.options.sandbox
         self.zygote, self.mode, problems = None, None, []
         self.measures: list[str] = []
-        self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
+        # The fork server pays for torch's import in its own process; meanwhile this one loads the
+        # reference, draws the run's inputs and computes its expectations (two cores, both busy).
+        first = Zygote(requested[0])
         try:
+            self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
+            self.reference = reference_module.load()
+            self.plan = build_plan(self.reference.make_dataset, self.options.seed)
+            self.expected = Expectations(self.plan, self.reference)
+            self.expected.warm_up(self.options.part2)
+            self.catalogue = catalogue_module.catalogue(self.accelerators, self.options.part2)
             for mode in requested:
-                zygote = Zygote(mode)
+                zygote = first if mode == requested[0] else Zygote(mode)
                 problem = "; ".join(zygote.handshake.problems) or self._trial(zygote, mode)
                 if not problem:
                     self.zygote, self.mode = zygote, mode
@@ -106,11 +114,8 @@ class Grader:
             if self.zygote is None:
                 raise SandboxUnavailable(_unavailable(problems))
             self.passed_over = problems  # modes preferred to the one in force, and why they were not used
-            self.reference = reference_module.load()
-            self.plan = build_plan(self.reference.make_dataset, self.options.seed)
-            self.expected = Expectations(self.plan, self.reference)
-            self.catalogue = catalogue_module.catalogue(self.accelerators, self.options.part2)
         except BaseException:
+            first.close()
             self.close()
             raise
 

@@ -85,9 +85,17 @@ class Zygote:
         self.sock = ours
         ours.sendall(json.dumps(settings).encode())
         self._lock = threading.Lock()
-        reply, _ = self._receive()
-        self.handshake = Handshake(reply.get("mode", mode), reply.get("python_roots", []),
-                                   reply.get("measures", []), reply.get("problems", []))
+        self._mode = mode
+        self._handshake: Handshake | None = None
+
+    @property
+    def handshake(self) -> Handshake:
+        """The server's first message: waits for its start-up (torch's import) the first time."""
+        if self._handshake is None:
+            reply, _ = self._receive()
+            self._handshake = Handshake(reply.get("mode", self._mode), reply.get("python_roots", []),
+                                        reply.get("measures", []), reply.get("problems", []))
+        return self._handshake
 
     def _receive(self) -> tuple[dict, list[int]]:
         data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
@@ -96,6 +104,7 @@ class Zygote:
         return json.loads(data), fds
 
     def _call(self, message: dict, fds: list[int] | None = None) -> dict:
+        self.handshake  # noqa: B018 - the start-up message comes first
         with self._lock:
             data = json.dumps(message).encode()
             try:
