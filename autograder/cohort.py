@@ -75,18 +75,41 @@ def find_students(root: Path, assignment: str | None = None) -> list[Student]:
     return students
 
 
-def rebuild_csv(out_dir: Path, csv_path: Path) -> int:
-    """grades.csv from every results file in ``out_dir``; returns the number of rows."""
-    rows = []
-    for path in sorted(out_dir.glob("*.json")):
+def unchanged(out_dir: Path, stem: str, sha256: str, key: dict) -> bool:
+    """Whether ``stem``'s results in ``out_dir`` were graded from the same submission, grader and
+    options, and graded in full (a refused or failed grading is always graded again)."""
+    try:
+        with open(out_dir / f"{stem}.json", encoding="utf-8") as handle:
+            extra = json.load(handle)["extra_data"]
+        return (extra.get("status") == "graded" and extra["submission"]["sha256"] == sha256
+                and extra.get("resume_key") == key)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def read_results(out_dir: Path) -> dict[str, dict]:
+    """Every results file of a grade-all folder (by file name); unreadable ones are left out."""
+    found = {}
+    for path in sorted(out_dir.glob("[!.]*.json")):
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
+            if isinstance(data, dict) and isinstance(data.get("extra_data"), dict) and "max_score" in data["extra_data"]:
+                found[path.name] = data
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def rebuild_csv(out_dir: Path, csv_path: Path) -> int:
+    """grades.csv from every results file in ``out_dir``; returns the number of rows."""
+    rows = []
+    for name, data in read_results(out_dir).items():
+        try:
             extra = data["extra_data"]
-            rows.append([csv_cell(extra.get("student", path.stem)), f"{float(data['score']):g}",
-                         f"{float(extra['max_score']):g}", csv_cell(extra.get("status", "graded")),
-                         path.name])
-        except (OSError, ValueError, KeyError, TypeError):
+            rows.append([csv_cell(extra.get("student", name)), f"{float(data['score']):g}",
+                         f"{float(extra['max_score']):g}", csv_cell(extra.get("status", "graded")), name])
+        except (ValueError, KeyError, TypeError):
             continue
     buffer = io.StringIO()
     writer = csv.writer(buffer)

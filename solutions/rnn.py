@@ -290,7 +290,8 @@ def hidden_gradient_norms(model, x, targets):
     h = x.new_zeros(x.shape[0], rnn.hidden_size)
     states = []
     for t in range(x.shape[1]):
-        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                       + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
         h.retain_grad()
         states.append(h)
     loss = nn.functional.cross_entropy(model.fc(h), targets)

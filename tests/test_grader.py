@@ -163,7 +163,7 @@ def test_grade_all_writes_a_csv_and_a_summary(cohort):
     assert {r["student"] for r in rows} == {"plain", "with_quiz", "stubs", "notebook", "broken", "several"}
     assert next(r for r in rows if r["student"] == "plain")["score"] == "120"
     assert {r["status"] for r in rows} == {"graded"}
-    assert "6 submissions graded" in proc.stderr
+    assert "6 graded, 0 skipped as unchanged" in proc.stderr
     assert "missed:" in proc.stdout
 
 
@@ -212,7 +212,7 @@ def test_a_grader_fault_still_leaves_a_valid_results_file(tmp_path):
         "import sys",
         "from autograder import cli",
         "from autograder.judge import grader",
-        "def broken(self, submission, started): raise RuntimeError('simulated grader bug')",
+        "def broken(self, submission, started, slot=0): raise RuntimeError('simulated grader bug')",
         "grader.Grader._grade = broken",
         f"sys.exit(cli.main(['grade', 'solutions/rnn.py', '--results', {str(results)!r}]))",
     ])

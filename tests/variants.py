@@ -149,7 +149,8 @@ MANUAL_BODY = """    batch, seq_len, _ = x.shape
         states.append(h)
     return torch.stack(states, dim=1), h.unsqueeze(0)
 """
-BPTT_LOOP = """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+BPTT_LOOP = """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                       + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
         h.retain_grad()
         states.append(h)
     loss = nn.functional.cross_entropy(model.fc(h), targets)
@@ -171,14 +172,16 @@ CORRECT_PART2 = {
 """)),
     # hidden_gradient_norms with torch.autograd.grad over the states (no retain_grad), reusing
     # the student's own recurrence through a helper.
-    "bptt_autograd_grad": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+    "bptt_autograd_grad": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                       + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
         states.append(h)
     loss = nn.functional.cross_entropy(model.fc(h), targets)
     grads = torch.autograd.grad(loss, states)
     return torch.stack([g.norm() for g in grads])
 """)),
     # Tensor hooks record each h_t's gradient; norms in float64 then back.
-    "bptt_hooks": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+    "bptt_hooks": edit((BPTT_LOOP, """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                       + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
         states.append(h)
     seen = [None] * len(states)
     for index, state in enumerate(states):

@@ -15,6 +15,7 @@ later cannot verify a measure is refused, and its submission is reported
 from __future__ import annotations
 
 import os
+import queue
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -77,9 +78,13 @@ def hidden_paths(extra: list[str]) -> list[str]:
 
 
 class Grader:
-    """Grades submissions one after another with one fork server."""
+    """Grades submissions with one fork server, ``slots`` at a time (thread-safe).
 
-    def __init__(self, options: Options | None = None, accelerators: list[str] | None = None):
+    Each slot has a sandbox user of its own (so one student's processes can neither
+    signal nor exhaust another's), and every worker its own PID namespace and cgroup.
+    """
+
+    def __init__(self, options: Options | None = None, accelerators: list[str] | None = None, slots: int = 1):
         from . import reference as reference_module
         from .expect import Expectations
         from .plan import build as build_plan
@@ -89,13 +94,20 @@ class Grader:
         self.options = options or Options()
         reference_module.ensure_present()  # checks the file only; nothing is loaded yet
         self.hidden = hidden_paths(self.options.hidden)
-        self.claim = UidClaim(self.options.uid_base or 2_000_000_000) if os.geteuid() == 0 else None
+        self.claims = [UidClaim(self.options.uid_base or 2_000_000_000) for _ in range(max(1, slots))] \
+            if os.geteuid() == 0 else []
+        self._free = queue.SimpleQueue()
+        for slot in range(max(1, slots)):
+            self._free.put(slot)
         requested = [modes.UNCONFINED] if self.options.unconfined else self.options.sandbox
         self.zygote, self.mode, problems = None, None, []
         self.measures: list[str] = []
         # The fork server pays for torch's import in its own process; meanwhile this one loads the
         # reference, draws the run's inputs and computes its expectations (two cores, both busy).
         first = Zygote(requested[0])
+        import torch
+
+        torch.set_num_threads(1)  # one slot, one core: two threads on a shared core crawl
         try:
             self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
             self.reference = reference_module.load()
@@ -121,7 +133,7 @@ class Grader:
 
     # --- start-up ---------------------------------------------------------------------------------
 
-    def config(self, mode: str | None = None, zygote=None) -> WorkerConfig:
+    def config(self, mode: str | None = None, zygote=None, slot: int = 0) -> WorkerConfig:
         limits = self.options.limits
         mode = mode or self.mode
         hidden = self.hidden
@@ -132,7 +144,7 @@ class Grader:
             roots = (zygote or self.zygote).handshake.python_roots
             hidden = [p for p in hidden if any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)]
         return WorkerConfig(
-            mode=mode, uid=self.claim.uid if self.claim else os.getuid(),
+            mode=mode, uid=self.claims[slot].uid if self.claims else os.getuid(),
             memory_bytes=limits.memory_bytes, cpu_seconds=int(limits.total_timeout_s) + 5,
             file_size_bytes=limits.file_size_bytes, max_processes=limits.max_processes,
             scratch_bytes=limits.scratch_bytes, hidden=hidden,
@@ -166,9 +178,17 @@ class Grader:
     # --- grading ---------------------------------------------------------------------------------
 
     def grade(self, submission: Submission) -> Grade:
+        """Grade one submission in the first free slot (waits for one)."""
+        slot = self._free.get()
+        try:
+            return self._graded(submission, slot)
+        finally:
+            self._free.put(slot)
+
+    def _graded(self, submission: Submission, slot: int) -> Grade:
         started = time.monotonic()
         try:
-            grade = self._grade(submission, started)
+            grade = self._grade(submission, started, slot)
         except Exception as exc:  # noqa: BLE001 - a grader fault is this submission's, and is reported
             grade = self._nothing(results_schema.GRADER_ERROR, started,
                                   "the grader itself failed on this submission; your instructor has been told "
@@ -184,12 +204,12 @@ class Grader:
         return Grade(status=status, outcomes=outcomes, quiz_tests=self._quiz(quiz_sheet),
                      seconds=time.monotonic() - started, isolation=self.isolation, reason=None)
 
-    def _grade(self, submission: Submission, started: float) -> Grade:
+    def _grade(self, submission: Submission, started: float, slot: int = 0) -> Grade:
         if submission.problem:
             grade = self._nothing(results_schema.GRADED, started, submission.problem)
             grade.notes = list(submission.notes)
             return grade
-        session = Session(self.zygote, self.config(), submission.payload(), self.options.limits)
+        session = Session(self.zygote, self.config(slot=slot), submission.payload(), self.options.limits)
         try:
             opening = session.start()
             if not opening.confined:
@@ -264,9 +284,9 @@ class Grader:
         if getattr(self, "zygote", None) is not None:
             self.zygote.close()
             self.zygote = None
-        if getattr(self, "claim", None) is not None:
-            self.claim.close()
-            self.claim = None
+        for claim in getattr(self, "claims", []):
+            claim.close()
+        self.claims = []
 
 
 def _cell(value) -> dict:

@@ -38,7 +38,7 @@ def grade_all(folder: Path, out: Path, *options: str, cwd: Path | None = None, t
 
 def load_results(out: Path) -> dict[str, dict]:
     found = {}
-    for path in sorted(out.glob("*.json")):
+    for path in sorted(out.glob("[!.]*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         found[data["extra_data"]["student"]] = data
     return found

@@ -97,9 +97,10 @@ EXACT: dict[str, tuple[str, set[str]]] = {
     # A detached RNN output gives the reference's logits but stops every gradient into the RNN.
     "detached_rnn_output": (edit((READOUT, "        return self.fc(out[:, -1, :].detach())\n")),
                             {"forward.matches_reference"}),
+    # No forward at all: nothing to judge the meta device's placement by either.
     "constant_forward": (edit((H0 + RUN + READOUT,
                                "        return torch.zeros(x.size(0), self.fc.out_features, device=x.device)\n")),
-                         FORWARD_CHECKS),
+                         FORWARD_CHECKS | {"device.forward_meta"}),
     # --- training_step --------------------------------------------------------------------------
     "no_zero_grad": (edit((ZERO, "")), {"training_step.zero_grad"}),
     "backward_without_step": (edit((STEP, "")), {"training_step.step_taken", "training_step.matches_reference"}),

@@ -18,6 +18,7 @@ from autograder.judge.context import describe_value
 
 F = "predict"
 CLASSES, WRONG_DIM, SCORES = "class indices", "indices along dimension 0", "logits or probabilities"
+SMALLEST = "the index of the smallest logit"
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def _identify(ctx, value) -> Seen | None:
                 return Seen(SCORES, mode)
             continue
         flat = value.reshape(-1).to(torch.int64)
-        for kind, want in ((CLASSES, logits.argmax(dim=1)), (WRONG_DIM, logits.argmax(dim=0))):
+        for kind, want in ((CLASSES, logits.argmax(dim=1)), (WRONG_DIM, logits.argmax(dim=0)),
+                           (SMALLEST, logits.argmin(dim=1))):
             if flat.shape == want.shape and torch.equal(flat, want):
                 return Seen(kind, mode)
     return None
@@ -57,6 +59,7 @@ def test_dtype_shape(ctx):
     expect(isinstance(value, torch.Tensor) and value.dtype == torch.int64 and tuple(value.shape) == (batch,),
            f"{F}: expected an int64 tensor of shape ({batch},), got {got}")
     expect(seen is not None, f"{F}: returned int64 indices of the right shape that are not the model's classes")
+    del seen
 
 
 @check("predict.matches_reference")

@@ -59,15 +59,18 @@ def test_returns_losses(ctx):
 
 @check("train.trains_passed_model")
 def test_trains_passed_model(ctx):
-    _, params = _scenario(ctx, "main")
+    entry, params = _scenario(ctx, "main")
     params = _params(ctx, params)
     initial = ctx.plan.train["weights"]
     changed = any(not torch.equal(params[k], v) for k, v in initial.items())
     expect(changed, f"{F}: the model passed in is unchanged after training: train that very object")
-    start, end = ctx.expected.train_loss(initial), ctx.expected.train_loss(params)
-    bar = ctx.expected.learning_bar()
-    expect(end < bar, f"{F}: the model passed in changed, but it did not learn: its loss went from {start:.3f} "
-                      f"to {end:.3f} (learning brings it below {bar:.3f})")
+    want_losses, want_params = ctx.expected.train("main")
+    losses = _losses(entry) if _returned_list(entry) else []
+    # The model that changed was trained by training_step (what it returned first is the judge's step's
+    # number for this very model), or it ends where the reference ends.
+    trained = bool(losses) and _same(losses[0], want_losses[0])
+    expect(trained or close(params, want_params, atol=1e-4, rtol=1e-3),
+           f"{F}: the model passed in changed, but not by training it with training_step")
 
 
 def _returned_list(entry) -> bool:

@@ -46,11 +46,21 @@ def _aligned(got, want):
     return got
 
 
-def _same_numbers(got, want) -> bool:
-    """The same multiset of values, whatever their layout: an output was really computed."""
-    return (isinstance(got, torch.Tensor) and got.numel() == want.numel() and got.is_floating_point()
-            and torch.allclose(got.reshape(-1).double().sort().values, want.reshape(-1).double().sort().values,
-                               atol=1e-5, rtol=1e-4))
+def _computed(got, want) -> bool:
+    """An output really computed from the inputs: its values follow the expected ones (correlation
+    above 0.5, in any layout), even when a term of the formula is wrong."""
+    if not isinstance(got, torch.Tensor) or got.numel() != want.numel() or not got.is_floating_point():
+        return False
+    import itertools
+
+    expected = want.reshape(-1).double()
+    layouts = [got.permute(order).reshape(-1) for order in itertools.permutations(range(got.dim()))] \
+        if got.dim() == want.dim() and got.dim() <= 4 else [got.reshape(-1)]
+    for flat in layouts:
+        flat = flat.double()
+        if flat.std() > 0 and expected.std() > 0 and float(torch.corrcoef(torch.stack([flat, expected]))[0, 1]) > 0.5:
+            return True
+    return False
 
 
 @check("manual.shapes")
@@ -63,7 +73,7 @@ def test_shapes(ctx):
             expect(isinstance(got.get(name), torch.Tensor) and got[name].shape == want[name].shape,
                    f"{F} ({label}): expected {name} of shape {shape_text(want[name].shape)}, got "
                    f"{describe_value(got.get(name))}")
-        computed = computed or _same_numbers(got["out"], want["out"])
+        computed = computed or _computed(got["out"], want["out"])
     expect(computed, f"{F}: out has the right shape but not the recurrence's values in any case, so the "
                      "shape cannot be credited yet")
 
@@ -122,9 +132,12 @@ def test_norms_shape(ctx):
     got = describe_value(value) if value is not None else f"a {wire.text(info.get('type'), 40)}"
     expect(isinstance(value, torch.Tensor) and value.is_floating_point() and tuple(value.shape) == (seq_len,),
            f"{G}: expected a float tensor of shape ({seq_len},), one norm per time step, got {got}")
-    expect(_same_numbers(value, ctx.expected.gradient_norms()),
-           f"{G}: one value per time step, but not the gradient norms of any step, so the shape cannot be "
-           "credited yet")
+    want = ctx.expected.gradient_norms()
+    # The last step's norm is the plain gradient of the loss at h_n: a value any real computation gets right.
+    last = float(value.reshape(-1)[-1])
+    expect(abs(last - float(want[-1])) <= 1e-5 + 1e-3 * abs(float(want[-1])),
+           f"{G}: one value per time step, but the last one ({last:.4g}) is not |dLoss/dh_last| "
+           f"({float(want[-1]):.4g}), so the shape cannot be credited yet")
 
 
 @check("bptt.values")
