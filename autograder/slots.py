@@ -172,6 +172,12 @@ class DaskSlots:
         if not self.workers:
             raise WorkerRefused(f"no Dask worker at {scheduler} runs this grader (version {mine}); "
                                 + ", ".join(f"{a} has {p}" for a, p in self.refused.items()))
+        import sys
+
+        for address, print_ in self.refused.items():
+            print(f"REFUSED Dask worker {address}: it runs grader version {print_}, this is {mine} "
+                  "(install the same copy of the project there); its students go to the others",
+                  file=sys.stderr)
         self.facts: dict[str, dict] = {}
         started = self.client.map(start_grader, [options] * len(self.workers), workers=self.workers,
                                   pure=False, key=[f"start-grader-{i}" for i in range(len(self.workers))])

@@ -187,7 +187,8 @@ def graded(arena):
     classmate.mkdir()
     (classmate / "rnn.py").write_text(SOLUTION, encoding="utf-8")
     free_before = shutil.disk_usage("/tmp").free
-    proc = arena.grade("grade-all", str(arena.cohort), "--out", str(arena.out), "--no-quiz", *LIMITS)
+    # Two slots at once: nothing one student does may reach the other slot's student.
+    proc = arena.grade("grade-all", str(arena.cohort), "--out", str(arena.out), "--no-quiz", "--jobs", "2", *LIMITS)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     time.sleep(1.0)  # let any survivor show itself
     results = load_results(arena.out)

@@ -1,0 +1,200 @@
+"""grade-all at cohort scale: every slot at once, resumable, safe to interrupt, feedback pages, and
+the same grading on a Dask cluster (a killed worker loses no student; a worker running another
+copy of the grader is refused)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+from tests.conftest import ROOT, run
+
+SOLUTION = paths.SOLUTION_FILE.read_text()
+NO_ZERO_GRAD = SOLUTION.replace("    optimizer.zero_grad()\n", "", 1)
+
+
+def grade_all(cohort: Path, out: Path, *options: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out), "--no-quiz",
+                *options], timeout=timeout)
+
+
+def scores(out: Path) -> dict[str, float]:
+    found = {}
+    for path in out.glob("[!.]*.json"):
+        data = json.loads(path.read_text())
+        found[data["extra_data"]["student"]] = data["score"]
+    return found
+
+
+@pytest.fixture
+def cohort(tmp_path) -> Path:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for index in range(6):
+        (folder / f"s{index}.py").write_text(SOLUTION if index % 2 == 0 else NO_ZERO_GRAD)
+    return folder
+
+
+def test_a_second_run_skips_what_is_unchanged(cohort, tmp_path):
+    out = tmp_path / "out"
+    first = grade_all(cohort, out, "--jobs", "2", "--seed", "7")
+    assert first.returncode == 0, first.stderr
+    assert "6 graded, 0 skipped" in first.stderr
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("s*.json")}
+    second = grade_all(cohort, out)
+    assert second.returncode == 0, second.stderr
+    assert "0 graded, 6 skipped" in second.stderr and "6 skipped: unchanged" in second.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("s*.json")} == before
+    (cohort / "s1.py").write_text(SOLUTION)  # s1 fixes its mistake
+    third = grade_all(cohort, out)
+    assert "1 graded, 5 skipped" in third.stderr, third.stderr
+    assert scores(out)["s1"] == 120
+    fourth = grade_all(cohort, out, "--only", "s3")
+    assert "1 graded, 5 skipped" in fourth.stderr, fourth.stderr
+    forced = grade_all(cohort, out, "--force")
+    assert "6 graded, 0 skipped" in forced.stderr
+    assert len((out / "grades.csv").read_text().splitlines()) == 7
+
+
+def test_other_options_regrade(cohort, tmp_path):
+    out = tmp_path / "out"
+    assert grade_all(cohort, out).returncode == 0
+    again = grade_all(cohort, out, "--no-part2")
+    assert "6 graded, 0 skipped" in again.stderr, again.stderr
+    assert set(scores(out).values()) <= {100, 95}
+
+
+def test_only_names_known_students(cohort, tmp_path):
+    proc = grade_all(cohort, tmp_path / "out", "--only", "nobody")
+    assert proc.returncode == 2 and "--only names no student" in proc.stderr
+
+
+def test_an_interrupted_run_keeps_what_it_graded_and_goes_on(cohort, tmp_path):
+    for index in range(6, 14):
+        (cohort / f"s{index}.py").write_text(SOLUTION)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out),
+                                "--no-quiz", "--jobs", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(out.glob("s*.json"))) < 3:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    done = len(list(out.glob("s*.json")))
+    assert 3 <= done < 14, stderr
+    assert "interrupted" in stderr and "Run the same command again" in stderr
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert len(rows) == done + 1
+    for path in out.glob("s*.json"):
+        json.loads(path.read_text())  # every results file is whole
+    again = grade_all(cohort, out)
+    assert again.returncode == 0, again.stderr
+    assert f"{14 - done} graded, {done} skipped" in again.stderr, again.stderr
+    assert len(scores(out)) == 14
+
+
+def test_feedback_pages_and_the_report_are_written(cohort, tmp_path):
+    out = tmp_path / "out"
+    assert grade_all(cohort, out).returncode == 0
+    for index in range(6):
+        page = out / "feedback" / f"s{index}.html"
+        assert page.is_file() and (out / "feedback" / f"s{index}.md").is_file()
+    assert (out / "report.html").is_file()
+    page = (out / "feedback" / "s1.html").read_text()
+    assert "zero_grad" in page or "gradients add up" in page
+    manifest = json.loads((out / "run.manifest").read_text())
+    assert manifest["graded"] == 6 and manifest["slots"][0]["judge_peak"] > 0
+
+
+# --- Dask -----------------------------------------------------------------------------------------------
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster
+
+
+def _big_cohort(tmp_path: Path, count: int = 10) -> Path:
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for index in range(count):
+        (folder / f"s{index:02d}.py").write_text(SOLUTION if index % 3 else NO_ZERO_GRAD)
+    return folder
+
+
+def test_a_dask_cluster_grades_as_this_machine_does(cluster, tmp_path):
+    folder = _big_cohort(tmp_path)
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert grade_all(folder, local, "--seed", "11").returncode == 0
+    proc = grade_all(folder, remote, "--seed", "11", "--scheduler", cluster.scheduler_address)
+    assert proc.returncode == 0, proc.stderr
+    assert scores(remote) == scores(local)
+    for path in local.glob("s*.json"):
+        mine, theirs = json.loads(path.read_text()), json.loads((remote / path.name).read_text())
+        assert [t["status"] for t in mine["tests"]] == [t["status"] for t in theirs["tests"]]
+        assert mine["extra_data"]["loss_curve"] == theirs["extra_data"]["loss_curve"]
+    again = grade_all(folder, remote, "--scheduler", cluster.scheduler_address)
+    assert "0 graded, 10 skipped" in again.stderr, again.stderr  # resume works the same
+
+
+def test_a_worker_killed_mid_run_loses_no_student(cluster, tmp_path):
+    from distributed import Client
+
+    folder = _big_cohort(tmp_path, 12)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out),
+                                "--no-quiz", "--scheduler", cluster.scheduler_address], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(out.glob("s*.json"))) < 2:
+        time.sleep(0.1)
+    with Client(cluster.scheduler_address) as client:
+        pids = client.run(os.getpid)
+        victim = sorted(pids)[0]
+        os.kill(pids[victim], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    assert len(scores(out)) == 12, stderr[-3000:]
+    cluster.scale(2)  # put the cluster back for whoever comes next
+
+
+def test_a_worker_running_another_grader_is_refused(cluster, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "tests"))
+    with open(copy / "autograder" / "judge" / "catalogue.py", "a") as handle:
+        handle.write("\n# an older copy of the grader\n")
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+                               "--nthreads", "1", "--no-dashboard"], cwd=copy, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+
+        with Client(cluster.scheduler_address) as client:
+            client.wait_for_workers(3, timeout=60)
+        folder = _big_cohort(tmp_path, 3)
+        proc = grade_all(folder, tmp_path / "out", "--scheduler", cluster.scheduler_address)
+        assert proc.returncode == 0, proc.stderr
+        assert "REFUSED Dask worker" in proc.stderr and "install the same copy" in proc.stderr
+        assert len(scores(tmp_path / "out")) == 3
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
