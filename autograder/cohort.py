@@ -94,7 +94,8 @@ def read_results(out_dir: Path) -> dict[str, dict]:
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
-            if isinstance(data, dict) and isinstance(data.get("extra_data"), dict) and "max_score" in data["extra_data"]:
+            extra = data.get("extra_data") if isinstance(data, dict) else None
+            if isinstance(extra, dict) and "max_score" in extra:
                 found[path.name] = data
         except (OSError, ValueError):
             continue

@@ -70,7 +70,8 @@ def read_regular(path: Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"{path.name} is not a regular file ({_kind(info.st_mode)}): hand in the file itself")
+            raise Refused(f"{path.name} is not a regular file ({_kind(info.st_mode)}): "
+                          "hand in the file itself")
         if info.st_size > limit:
             raise Refused(f"{path.name} is {info.st_size >> 10} KiB, more than the {limit >> 10} KiB allowed")
         chunks, size = [], 0

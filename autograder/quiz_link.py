@@ -19,7 +19,8 @@ def _sheet(data: dict | None):
     answers = []
     for item in wire.sequence(data.get("answers"), 200):
         item = wire.mapping(item)
-        labels = [wire.text(x, 8).lower() for x in wire.sequence(item.get("labels"), 26) if isinstance(x, str)]
+        labels = [wire.text(x, 8).lower() for x in wire.sequence(item.get("labels"), 26)
+                  if isinstance(x, str)]
         answers.append(RawAnswer(key=wire.text(item.get("key"), 60), labels=labels,
                                  line=wire.integer(item.get("line")),
                                  notes=[wire.text(n, 300) for n in wire.sequence(item.get("notes"), 5)],
@@ -28,7 +29,8 @@ def _sheet(data: dict | None):
     student_id = data.get("student_id")
     return AnswerSheet(source=wire.text(data.get("source"), 120) or wire.QUIZ_FILE, answers=answers,
                        student_id=wire.text(student_id, 120) if isinstance(student_id, str) else None,
-                       option_order=order, notes=[wire.text(n, 300) for n in wire.sequence(data.get("notes"), 50)],
+                       option_order=order,
+                       notes=[wire.text(n, 300) for n in wire.sequence(data.get("notes"), 50)],
                        readable=data.get("readable") is not False)
 
 

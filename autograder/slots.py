@@ -43,7 +43,8 @@ def fingerprint() -> str:
         for path in sorted((paths.PACKAGE_DIR / folder).rglob("*.py")):
             digest.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
             digest.update(path.read_bytes())
-    for path in (paths.PACKAGE_DIR / "wire.py", paths.SOLUTION_FILE, paths.PACKAGE_DIR.parent / "quizzes" / "bank.toml"):
+    bank = paths.PACKAGE_DIR.parent / "quizzes" / "bank.toml"
+    for path in (paths.PACKAGE_DIR / "wire.py", paths.SOLUTION_FILE, bank):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -191,8 +192,9 @@ class DaskSlots:
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[str, dict]]:
         from distributed import as_completed
 
-        futures = [self.client.submit(grade_job, job, self.options, workers=self.workers, allow_other_workers=False,
-                                      pure=False, retries=3, key=f"grade-{job.stem}-{os.urandom(4).hex()}")
+        futures = [self.client.submit(grade_job, job, self.options, workers=self.workers,
+                                      allow_other_workers=False, pure=False, retries=3,
+                                      key=f"grade-{job.stem}-{os.urandom(4).hex()}")
                    for job in jobs]
         try:
             for future in as_completed(futures):

@@ -121,7 +121,8 @@ def run(args) -> int:
         print(f"interrupted: {len(graded)} of {len(jobs)} graded; their results are kept, and {csv_path} "
               f"lists {count}. Run the same command again to go on.", file=sys.stderr)
         return 130
-    print(f"{len(graded)} graded, {len(skipped)} skipped as unchanged; results in {out}, summary in {csv_path}",
+    print(f"{len(graded)} graded, {len(skipped)} skipped as unchanged; results in {out}, "
+          f"summary in {csv_path}",
           file=sys.stderr)
     return 0
 
@@ -172,7 +173,8 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> l
         task = progress.add_task("grading", total=len(jobs), student="", mean="-")
         for stem, data in slots.run(jobs):
             data["extra_data"]["resume_key"] = key
-            results.write(out / f"{stem}.json", data)  # atomic: an interrupted run keeps every finished student
+            # atomic: an interrupted run keeps every finished student
+            results.write(out / f"{stem}.json", data)
             if writer is not None:
                 writer(data, stem)
             graded.append(data)
@@ -242,8 +244,9 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
         console.print(Text(f"  {count:>4} missed: {one_line(name, 90)}"))
     flagged = [r for r in everyone if r["extra_data"].get("status") != "graded"]
     for data in flagged[:10]:
-        console.print(Text(f"  REGRADE {one_line(data['extra_data']['student'], 40)}: "
-                           f"{one_line(data['extra_data'].get('regrade_reason') or '', 100)}", style="yellow"))
+        reason = one_line(data["extra_data"].get("regrade_reason") or "", 100)
+        name = one_line(data["extra_data"]["student"], 40)
+        console.print(Text(f"  REGRADE {name}: {reason}", style="yellow"))
     if len(flagged) > 10:
         console.print(Text(f"  ... and {len(flagged) - 10} more flagged for regrade (see grades.csv)"))
     if skipped:

@@ -124,9 +124,11 @@ F_INIT, F_FORWARD = "SimpleRNN.__init__", "SimpleRNN.forward"
 
 CHECKS: list[Check] = [
     Check("construction.recurrent_layer",
-          "SimpleRNN.__init__: self.rnn is a one-layer tanh RNN from input_size to hidden_size features", 5, F_INIT),
+          "SimpleRNN.__init__: self.rnn is a one-layer tanh RNN from input_size to hidden_size features",
+          5, F_INIT),
     Check("construction.batch_first", "SimpleRNN.__init__: self.rnn reads batch-first input", 3, F_INIT),
-    Check("construction.readout_layer", "SimpleRNN.__init__: self.fc maps hidden_size features to output_size logits",
+    Check("construction.readout_layer",
+          "SimpleRNN.__init__: self.fc maps hidden_size features to output_size logits",
           4, F_INIT),
     Check("forward.shapes", "forward: one row of logits per sequence, for every batch size and length", 8,
           F_FORWARD),

@@ -147,7 +147,8 @@ class Context:
             raise CheckFailure(f"SimpleRNN.forward: {reason}")
         if variant == "grader":
             replica = self.expected.exercise_replica()
-            note = " (judged on the exercise's layers, because forward did not run on those your __init__ builds)"
+            note = (" (judged on the exercise's layers, because forward did not run on those your "
+                    "__init__ builds)")
         else:
             replica = self.replica()
             note = "" if variant == "own" else " (judged with self.hidden_size set to self.rnn's hidden size)"

@@ -50,7 +50,8 @@ class Expectations:
 
     def replica(self, structure: Structure) -> Replica:
         """Raises StructureError when the structure is not one torch can rebuild."""
-        key = structure.entries + tuple(sorted((k, tuple(sorted(v.items()))) for k, v in structure.layers.items()))
+        layers = tuple(sorted((k, tuple(sorted(v.items()))) for k, v in structure.layers.items()))
+        key = structure.entries + layers
         if key not in self._replicas:
             try:
                 self._replicas[key] = build_replica(structure, self.plan.weights_for(structure))
@@ -107,8 +108,9 @@ class Expectations:
             for name, p in model.named_parameters():
                 p.grad = spec["stale"][name].clone()
         optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"])
-        loss = self.ref.training_step(model, spec["inputs"], spec["targets"], nn.CrossEntropyLoss(), optimizer,
-                                      spec["max_grad_norm"] if scenario == "clip" else None)
+        limit = spec["max_grad_norm"] if scenario == "clip" else None
+        loss = self.ref.training_step(model, spec["inputs"], spec["targets"], nn.CrossEntropyLoss(),
+                                      optimizer, limit)
         return loss, _params(model)
 
     @cache  # noqa: B019

@@ -85,11 +85,11 @@ class Grader:
     """
 
     def __init__(self, options: Options | None = None, accelerators: list[str] | None = None, slots: int = 1):
+        from ..sandbox.uids import UidClaim
+        from ..sandbox.zygote import Zygote
         from . import reference as reference_module
         from .expect import Expectations
         from .plan import build as build_plan
-        from ..sandbox.uids import UidClaim
-        from ..sandbox.zygote import Zygote
 
         self.options = options or Options()
         reference_module.ensure_present()  # checks the file only; nothing is loaded yet
@@ -109,7 +109,8 @@ class Grader:
 
         torch.set_num_threads(1)  # one slot, one core: two threads on a shared core crawl
         try:
-            self.accelerators = catalogue_module.available_accelerators() if accelerators is None else accelerators
+            self.accelerators = (catalogue_module.available_accelerators() if accelerators is None
+                                 else accelerators)
             self.reference = reference_module.load()
             self.plan = build_plan(self.reference.make_dataset, self.options.seed)
             self.expected = Expectations(self.plan, self.reference)
@@ -162,7 +163,8 @@ class Grader:
             self.measures = opening.measures
             return ""
         if opening.refused:
-            fixes = [modes.FIXES[m].replace(f", or use --sandbox {mode}", "").replace(f", or choose --sandbox {mode}", "")
+            fixes = [modes.FIXES[m].replace(f", or use --sandbox {mode}", "")
+                     .replace(f", or choose --sandbox {mode}", "")
                      for m in opening.refused if m in modes.FIXES]
             return f"{opening.refusal} (missing: {', '.join(opening.refused)})" + (
                 f"; to fix: {'; '.join(dict.fromkeys(fixes))}" if fixes else "")
@@ -191,8 +193,8 @@ class Grader:
             grade = self._grade(submission, started, slot)
         except Exception as exc:  # noqa: BLE001 - a grader fault is this submission's, and is reported
             grade = self._nothing(results_schema.GRADER_ERROR, started,
-                                  "the grader itself failed on this submission; your instructor has been told "
-                                  "(regrade once it is fixed)")
+                                  "the grader itself failed on this submission; your instructor has "
+                                  "been told (regrade once it is fixed)")
             grade.grader_errors.append(f"{type(exc).__name__}: {exc} "
                                        f"[{traceback.extract_tb(exc.__traceback__)[-1].name}]")
             grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
@@ -249,8 +251,8 @@ class Grader:
         from .context import Context
 
         if load_problem is None:
-            observed = schedule.run(lambda kind, args, tensors, probe_id: session.ask(kind, args, tensors, probe_id),
-                                    self.plan, self.expected, self.accelerators, self.options.part2)
+            observed = schedule.run(session.ask, self.plan, self.expected, self.accelerators,
+                                    self.options.part2)
         else:
             observed = schedule.Observed()
         ctx = Context(observed, self.plan, self.expected, load_problem, cell_errors)

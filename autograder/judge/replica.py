@@ -58,7 +58,8 @@ class Structure:
         total = sum(_numel(shape) for _, shape, _ in entries)
         if total > MAX_ELEMENTS:
             raise StructureError(f"{total} parameter values: too large to judge")
-        layers = {wire.text(k, 40): wire.mapping(v) for k, v in list(wire.mapping(info.get("layers")).items())[:8]}
+        reported = list(wire.mapping(info.get("layers")).items())[:8]
+        layers = {wire.text(k, 40): wire.mapping(v) for k, v in reported}
         return cls(tuple(entries), layers)
 
     def shapes(self, prefix: str = "") -> dict[str, tuple[int, ...]]:
@@ -72,8 +73,9 @@ class Structure:
                 value = (torch.rand(shape, generator=generator) * 2 - 1) * scale
                 found[name] = value.to(getattr(torch, dtype))
             else:
-                found[name] = torch.zeros(shape, dtype=getattr(torch, dtype, torch.float32)
-                                          if isinstance(getattr(torch, dtype, None), torch.dtype) else torch.float32)
+                kind = getattr(torch, dtype, None)
+                found[name] = torch.zeros(shape,
+                                          dtype=kind if isinstance(kind, torch.dtype) else torch.float32)
         return found
 
 

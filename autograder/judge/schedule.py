@@ -86,8 +86,8 @@ def run(ask, plan: Plan, expectations: Expectations, accelerators: list[str], pa
                                                         "inputs": plan.predict["inputs"]}, wire.PREDICT)
 
     if part2:
-        seen.results[wire.MANUAL_RNN] = ask(wire.MANUAL_RNN, {"cases": ["with_h0", "no_h0"]}, dict(plan.manual),
-                                            wire.MANUAL_RNN)
+        seen.results[wire.MANUAL_RNN] = ask(wire.MANUAL_RNN, {"cases": ["with_h0", "no_h0"]},
+                                            dict(plan.manual), wire.MANUAL_RNN)
         bptt = plan.bptt
         seen.results[wire.GRADIENT_NORMS] = ask(
             wire.GRADIENT_NORMS, {"sizes": list(bptt["sizes"])},

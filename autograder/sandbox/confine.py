@@ -253,7 +253,8 @@ def confine(spawn: Spawn, fds: dict) -> str:
     spawn.measures.append("rlimits")
     if config.mode in (FULL, CONTAINER):
         if os.geteuid() != 0:
-            raise Refused(["unprivileged uid"], "the grader is not root: it cannot switch to the sandbox user")
+            raise Refused(["unprivileged uid"],
+                          "the grader is not root: it cannot switch to the sandbox user")
         _drop_privileges(config.uid)
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         try:
@@ -360,5 +361,6 @@ def verify(spawn: Spawn) -> None:
     missing = [m for m in required if m not in found]
     if missing:
         raise Refused(missing, "; ".join(problems) or f"not in force: {', '.join(missing)}")
-    verified = [m for m in required if m not in spawn.measures and not any(x.startswith(m) for x in spawn.measures)]
+    verified = [m for m in required
+                if m not in spawn.measures and not any(x.startswith(m) for x in spawn.measures)]
     spawn.measures[:] = list(dict.fromkeys([*spawn.measures, *verified]))

@@ -142,7 +142,8 @@ class Session:
             message = {"missing": ["setup"], "detail": "the sandbox did not start "
                        + ("in time" if isinstance(exc, wire.Timeout) else "(the worker ended)")}
         if message.get("event") != wire.CONFINED:
-            opening.refused = [wire.text(m, 80) for m in wire.sequence(message.get("missing"), 20)] or ["setup"]
+            missing = [wire.text(m, 80) for m in wire.sequence(message.get("missing"), 20)]
+            opening.refused = missing or ["setup"]
             opening.refusal = wire.text(message.get("detail"), 600) or "the sandbox did not start"
             opening.measures = [wire.text(m, 120) for m in wire.sequence(message.get("measures"), 40)]
             self.stop()

@@ -159,8 +159,8 @@ def warm_up() -> None:
 
     import quizzes.answers  # noqa: F401 - the answer-file parser (never the bank)
 
-    from ..worker import main as worker_main  # noqa: F401 - the worker's own code
     from .. import wire
+    from ..worker import main as worker_main  # noqa: F401 - the worker's own code
 
     torch.set_num_threads(1)
     # The first optimizer imports torch._dynamo (about a second): pay it here, once.

@@ -152,7 +152,8 @@ def intake(kind: str, files: dict[str, bytes]) -> Intake:
     quiz = files.get(wire.QUIZ_FILE)
     if quiz is not None and result.quiz_text is None:
         if len(quiz) > MAX_QUIZ_BYTES:
-            result.notes.append(f"{wire.QUIZ_FILE} is larger than {MAX_QUIZ_BYTES >> 10} KiB; it was not read")
+            result.notes.append(f"{wire.QUIZ_FILE} is larger than {MAX_QUIZ_BYTES >> 10} KiB; "
+                                "it was not read")
         else:
             result.quiz_text = quiz.decode("utf-8", errors="replace")
     return result

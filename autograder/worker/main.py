@@ -12,7 +12,7 @@ import os
 import sys
 
 from .. import wire
-from ..sandbox.confine import RESPONSE_FD, REQUEST_FD, Refused, Spawn, confine
+from ..sandbox.confine import REQUEST_FD, RESPONSE_FD, Refused, Spawn, confine
 from . import load, probes
 
 
@@ -64,7 +64,8 @@ def run_worker(spawn: Spawn, fds: dict) -> None:
             student = probes.Student(load.import_module(path), path)
     except SystemExit as exc:
         _send(RESPONSE_FD, {"event": wire.LOAD_FAILED, "error": {
-            "type": "SystemExit", "message": f"the code called exit({exc.code!r}) while loading", "where": None}})
+            "type": "SystemExit", "message": f"the code called exit({exc.code!r}) while loading",
+            "where": None}})
         return
     except BaseException as exc:  # noqa: BLE001 - any failure while loading is reported
         _send(RESPONSE_FD, {"event": wire.LOAD_FAILED, "error": load.describe_exception(exc, path)})
@@ -89,4 +90,5 @@ def serve(student: probes.Student) -> None:
             _send(RESPONSE_FD, message, out)
         except (TypeError, ValueError, RuntimeError) as exc:  # data that cannot be encoded
             _send(RESPONSE_FD, {"id": request["id"], "ok": False, "error": {
-                "type": type(exc).__name__, "message": "returned data could not be sent back", "where": None}})
+                "type": type(exc).__name__, "message": "returned data could not be sent back",
+                "where": None}})

@@ -293,12 +293,13 @@ def probe_training_step(student: Student, args: dict, tensors: dict):
         accumulated: dict = {}
         optimizer = _RecordingSGD(model.parameters(), lr=scenario["lr"])
 
-        def after_backward(param, pname):
+        def after_backward(param, pname, accumulated=accumulated, optimizer=optimizer):
             accumulated[pname] = param.grad.detach().clone()
             optimizer.backward_pending = True
 
         for pname, p in named.items():
-            p.register_post_accumulate_grad_hook(lambda param, pname=pname: after_backward(param, pname))
+            p.register_post_accumulate_grad_hook(
+                lambda param, pname=pname, hook=after_backward: hook(param, pname))
         try:
             value = training_step(model, tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss(),
                                   optimizer, max_grad_norm=scenario["max_grad_norm"])

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grader.common import FUNCTION_LINE, assert_valid_results, by_check, edit, failed, grade_all, \
-    write_variants
+from tests.grader.common import (
+    FUNCTION_LINE,
+    assert_valid_results,
+    by_check,
+    edit,
+    failed,
+    grade_all,
+    write_variants,
+)
 
 H0 = "        h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device, dtype=x.dtype)\n"
 RUN = "        out, _ = self.rnn(x, h0)\n"

@@ -36,7 +36,8 @@ def test_recurrent_layer(ctx):
            f"{F}: for SimpleRNN({I}, {H}, ...) self.rnn maps {rnn.input_size} features to {rnn.hidden_size}; "
            f"expected {I} to {H}")
     expect(rnn.num_layers == 1 and not rnn.bidirectional and rnn.bias,
-           f"{F}: self.rnn has num_layers={rnn.num_layers}, bidirectional={rnn.bidirectional}, bias={rnn.bias}; "
+           f"{F}: self.rnn has num_layers={rnn.num_layers}, bidirectional={rnn.bidirectional}, "
+           f"bias={rnn.bias}; "
            "the exercise uses one layer, one direction, with biases (the defaults)")
     rnn_out, _ = _layer_output(ctx)
     with torch.no_grad():

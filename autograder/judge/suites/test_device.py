@@ -51,8 +51,8 @@ def test_train_meta(ctx):
                                                       if error else ""))
     expect(moved or inline, f"train(..., device='meta'): expected the model, the inputs and the targets on "
                             f"meta, got {got}")
-    expect(_trains_on_the_cpu(ctx), "train(..., device='meta'): it moves everything to meta, but on the CPU it "
-                                    "does not train, so it is not judged yet")
+    expect(_trains_on_the_cpu(ctx), "train(..., device='meta'): it moves everything to meta, but on the CPU "
+                                    "it does not train, so it is not judged yet")
 
 
 def _trains_on_the_cpu(ctx) -> bool:

@@ -58,7 +58,8 @@ def test_dtype_shape(ctx):
         got += f" ({seen.kind})"
     expect(isinstance(value, torch.Tensor) and value.dtype == torch.int64 and tuple(value.shape) == (batch,),
            f"{F}: expected an int64 tensor of shape ({batch},), got {got}")
-    expect(seen is not None, f"{F}: returned int64 indices of the right shape that are not the model's classes")
+    expect(seen is not None,
+           f"{F}: returned int64 indices of the right shape that are not the model's classes")
     del seen
 
 
@@ -75,7 +76,8 @@ def test_matches_reference(ctx):
 def test_eval_mode(ctx):
     _, value = _returned(ctx)
     seen = _identify(ctx, value)
-    expect(seen is not None, f"{F}: what it returned does not come from the model, so its mode cannot be told")
+    expect(seen is not None,
+           f"{F}: what it returned does not come from the model, so its mode cannot be told")
     expect(seen.mode.startswith("eval"), f"{F}: the model was in training mode when it predicted")
 
 

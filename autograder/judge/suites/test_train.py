@@ -84,7 +84,8 @@ def test_matches_reference(ctx):
     params = _params(ctx, params)
     if _returned_list(entry):  # what it returns is the returns_losses check's; judged here when a list
         losses = _losses(entry)
-        same = len(losses) == len(want_losses) and all(_same(a, b) for a, b in zip(losses, want_losses))
+        same = len(losses) == len(want_losses) and all(
+            _same(a, b) for a, b in zip(losses, want_losses, strict=True))
         shown = [round(v, 4) if v is not None else None for v in losses[:3]]
         expect(same, f"{F}: the per-epoch losses differ from the reference's from the same start "
                      f"(first {shown} vs {[round(v, 4) for v in want_losses[:3]]})")
@@ -125,7 +126,8 @@ def test_loss_falls(ctx):
         # The passed model was not trained (train.trains_passed_model's matter); the losses it returned
         # show whether the model it did train learned.
         losses = _losses(entry)
-        if len(losses) == len(want_losses) and all(_same(a, b) for a, b in zip(losses, want_losses)):
+        if len(losses) == len(want_losses) and all(
+                _same(a, b) for a, b in zip(losses, want_losses, strict=True)):
             return
     expect(end <= needed,
            f"{F}: after {_epochs(ctx, 'main')} epochs the loss measured by the grader is {end:.3f}; the "

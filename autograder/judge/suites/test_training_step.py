@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from autograder import wire
-from autograder.judge.catalogue import CheckFailure, check, expect
+from autograder.judge.catalogue import check, expect
 from autograder.judge.expect import close
 
 F = "training_step"
@@ -69,7 +69,9 @@ def test_returns_float(ctx):
         logits = build(MeanPoolMLP, spec["weights"])(spec["inputs"])
         losses = {name: nn.functional.cross_entropy(f(logits), spec["targets"]).item()
                   for name, f in LOSS_INPUTS.items()}
-    expect(value is not None and any(math.isclose(value, v, rel_tol=1e-4, abs_tol=1e-6) for v in losses.values()),
+    close_to_a_loss = any(math.isclose(value, v, rel_tol=1e-4, abs_tol=1e-6) for v in losses.values()) \
+        if value is not None else False
+    expect(close_to_a_loss,
            f"{F}: returned {value}, but the batch's loss before the step is {want:.6f}")
 
 
@@ -120,6 +122,7 @@ def test_clipping(ctx):
     norm = float(before.norm())
     want = before * min(1.0, limit / (norm + 1e-6))
     expect(torch.allclose(stepped, want, atol=1e-7, rtol=1e-4),
-           f"{F}: with max_grad_norm={limit:.4f} the step used gradients of norm {float(stepped.norm()):.4f}; "
+           f"{F}: with max_grad_norm={limit:.4f} the step used gradients of norm "
+           f"{float(stepped.norm()):.4f}; "
            f"expected the gradients of norm {norm:.4f} scaled down to {min(norm, limit):.4f} before the step")
     del plain
