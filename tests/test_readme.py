@@ -1,7 +1,9 @@
-"""The README's two quick-start commands stay true, and CI runs the test one."""
+"""The README stays true: its two quick-start commands, CI's test command, the Gradescope entry
+point, the points table, and the "mistake -> checks charged" table (from the mistake corpus)."""
 
 import re
 
+from autograder.judge.catalogue import CHECKS, PART2_CHECKS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -24,4 +26,36 @@ def test_ci_runs_the_readme_test_command_after_pinning_torch():
 
 def test_gradescope_entry_point_uses_the_documented_command():
     run = (ROOT / "autograder" / "gradescope" / "run_autograder").read_text()
-    assert "python3 -m autograder grade /autograder/submission --results /autograder/results/results.json" in run
+    assert 'AUTOGRADER_ROOT="${AUTOGRADER_ROOT:-/autograder}"' in run
+    assert ('python3 -m autograder grade "$AUTOGRADER_ROOT/submission" \\\n'
+            '    --results "$AUTOGRADER_ROOT/results/results.json" --sandbox full,container') in run
+    documented = ("python3 -m autograder grade /autograder/submission --results "
+                  "/autograder/results/results.json --sandbox full,container")
+    assert documented in README.replace("\n", " ")
+
+
+def test_the_points_table_is_the_catalogue():
+    table = README.split("### What is checked", 1)[1].split("\n\n", 2)[1]
+    rows = [r.split("|")[1:-1] for r in table.splitlines()[2:]]
+    points = {}
+    for part, group, value, _ in rows:
+        points[group.strip()] = int(value)
+    groups = {}
+    for check in [*CHECKS, *PART2_CHECKS]:
+        name = "manual, bptt" if check.part == "under_the_hood" else check.group
+        groups[name] = groups.get(name, 0) + check.points
+    assert {k: v for k, v in points.items() if k != "quiz"} == groups
+    assert points["quiz"] == 15
+
+
+def test_the_mistake_table_is_the_corpus():
+    from tests.grader.test_mistakes import DESCRIPTIONS, EXACT, SCOPED
+
+    table = README.split("| mistake | checks charged |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.split(" | ") for line in table.strip().splitlines()[1:]]
+    documented = {row[0].lstrip("| ").strip(): row[1].rstrip(" |") for row in rows}
+    expected = {DESCRIPTIONS[name]: ", ".join(f"`{c}`" for c in sorted(charged))
+                for name, (_, charged) in EXACT.items()}
+    expected.update({DESCRIPTIONS[name]: "`forward.shapes` and the forward checks it crashes on"
+                     for name in SCOPED})
+    assert documented == expected

@@ -193,6 +193,67 @@ SCOPED: dict[str, tuple[str, set[str]]] = {
 SCOPE = FORWARD_CHECKS | {"device.forward_meta"}
 MISTAKES = {**EXACT, **SCOPED}
 
+# What each mistake looks like in a student's code: the README's "mistake -> checks charged" table.
+DESCRIPTIONS = {
+    "no_batch_first": "`nn.RNN(input_size, hidden_size)` without `batch_first=True`",
+    "batch_first_false_with_transpose": "no `batch_first`, but `x.transpose(0, 1)` in forward (the same function)",
+    "hidden_size_attribute_wrong": "`self.hidden_size = output_size`",
+    "hidden_size_hard_coded": "`self.hidden_size = 16`",
+    "lstm_with_h0_and_c0": "`nn.LSTM` with `(h0, c0)` in forward",
+    "lstm_with_unchanged_forward": "`nn.LSTM`, forward unchanged",
+    "gru_instead_of_rnn": "`nn.GRU` instead of `nn.RNN`",
+    "relu_rnn": "`nonlinearity='relu'`",
+    "bidirectional": "`bidirectional=True`",
+    "two_layers": "`num_layers=2`",
+    "linear_wrong_sizes": "`nn.Linear(input_size, output_size)`",
+    "output_size_1_hard_coded": "`nn.Linear(hidden_size, 1)`",
+    "h0_on_cpu": "h0 made without `device=x.device`",
+    "batch_and_time_swapped": "`x.transpose(0, 1).reshape(x.shape)` before the RNN",
+    "first_time_step": "`self.fc(out[:, 0, :])`",
+    "mean_over_time": "`self.fc(out.mean(dim=1))`",
+    "readout_out_minus_1": "`self.fc(out[-1])` (the module comment's seq-first reading)",
+    "squeeze": "`.squeeze()` on the logits",
+    "relu_after_fc": "`torch.relu` after `self.fc`",
+    "softmax_after_fc": "`torch.softmax` after `self.fc`",
+    "detached_rnn_output": "`out[:, -1, :].detach()`",
+    "constant_forward": "forward returns zeros (no forward at all)",
+    "no_zero_grad": "no `zero_grad()`",
+    "backward_without_step": "no `optimizer.step()`",
+    "zero_grad_between_backward_and_step": "`zero_grad()` between `backward()` and `step()`",
+    "clip_after_step": "clipping after `step()`",
+    "never_clips": "no clipping",
+    "always_clips_at_1": "always clipping at 1.0",
+    "clips_values_not_norm": "`clip_grad_value_` instead of `clip_grad_norm_`",
+    "softmax_before_cross_entropy": "`criterion(torch.softmax(outputs, dim=1), targets)`",
+    "returns_loss_tensor": "`return loss` (a tensor)",
+    "returns_loss_after_step": "returns the loss recomputed after the step",
+    "float_targets": "`targets.float()` (training_step crashes)",
+    "detached_outputs_in_step": "`model(inputs).detach()` (training_step crashes)",
+    "sgd_instead_of_adam": "`torch.optim.SGD` in train",
+    "ignores_lr": "Adam with a fixed `lr=1e-6`",
+    "trains_a_deepcopy": "train trains `copy.deepcopy(model)`",
+    "ignores_device": "train never moves model and data",
+    "ignores_device_argument": "train ignores its `device` argument",
+    "does_not_pass_max_grad_norm": "train does not pass `max_grad_norm` on",
+    "new_optimizer_every_epoch": "a new Adam every epoch",
+    "train_returns_tensor": "train returns `torch.tensor(losses)`",
+    "train_returns_none": "train returns nothing",
+    "one_epoch_too_many": "`range(epochs + 1)`",
+    "predict_returns_logits": "predict returns the logits",
+    "predict_returns_probabilities": "predict returns softmax probabilities",
+    "predict_argmax_wrong_dim": "`argmax(dim=0)`",
+    "predict_leaves_train_mode": "no `model.eval()`",
+    "predict_tracks_gradients": "no `torch.no_grad()`",
+    "manual_ignores_h0": "rnn_forward_manual always starts from zeros",
+    "manual_h_n_without_layer_dimension": "rnn_forward_manual returns h_n as (batch, hidden)",
+    "manual_detaches_each_step": "rnn_forward_manual detaches each h_t",
+    "norms_returned_as_a_list": "hidden_gradient_norms returns a list of floats",
+    "norms_without_retain_grad": "hidden_gradient_norms without `retain_grad()` (it crashes)",
+    "h0_from_seq_len": "h0 sized from `x.size(1)` (crashes unless batch == seq_len)",
+    "batch_hard_coded": "h0 sized for a batch of 4 (crashes for other batches)",
+    "sequence_length_hard_coded": "`out[:, 11, :]` (crashes for shorter sequences)",
+}
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
@@ -203,6 +264,7 @@ def graded(tmp_path_factory):
 
 def test_corpus_is_large_enough():
     assert len(MISTAKES) >= 50
+    assert set(DESCRIPTIONS) == set(MISTAKES)
 
 
 def test_every_mistake_was_graded(graded):
