@@ -45,7 +45,9 @@ class Options:
     hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
 
     def key(self) -> dict:
-        return {"part2": self.part2, "quiz": self.quiz, "grader_version": VERSION,
+        from quizzes.scoring import DEFAULT_SCHEME
+
+        return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME, "grader_version": VERSION,
                 "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
                            self.limits.total_timeout_s, self.limits.memory_bytes]}
 
