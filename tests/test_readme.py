@@ -38,7 +38,7 @@ def test_the_points_table_is_the_catalogue():
     table = README.split("### What is checked", 1)[1].split("\n\n", 2)[1]
     rows = [r.split("|")[1:-1] for r in table.splitlines()[2:]]
     points = {}
-    for part, group, value, _ in rows:
+    for _part, group, value, _ in rows:
         points[group.strip()] = int(value)
     groups = {}
     for check in [*CHECKS, *PART2_CHECKS]:

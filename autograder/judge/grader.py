@@ -47,7 +47,8 @@ class Options:
     def key(self) -> dict:
         from quizzes.scoring import DEFAULT_SCHEME
 
-        return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME, "grader_version": VERSION,
+        return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME,
+                "grader_version": VERSION,
                 "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
                            self.limits.total_timeout_s, self.limits.memory_bytes]}
 
