@@ -1,0 +1,25 @@
+"""How the judge names a forward pass from its numbers: only a reading that carries information counts."""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.judge.replica import LAST, identify
+
+
+def candidates(base: torch.Tensor) -> dict:
+    return {("", LAST): base}
+
+
+def test_a_forward_pass_is_identified_with_its_post_processing():
+    base = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    assert identify(base.clone(), candidates(base)).post == "raw logits"
+    assert identify(torch.softmax(base, -1), candidates(base)).post == "softmax"
+
+
+def test_a_constant_output_is_never_identified_even_when_a_reading_of_the_rnn_is_constant():
+    # Logits that all came out negative: their ReLU is all zeros, the same as a forward pass
+    # that returns torch.zeros and never runs the RNN (the random plan makes this happen now and then).
+    base = -torch.rand(4, 3, generator=torch.Generator().manual_seed(1)) - 0.1
+    assert identify(torch.zeros(4, 3), candidates(base)) is None
+    assert identify(torch.relu(base), candidates(base)) is None
