@@ -79,11 +79,14 @@ def _state(model: torch.nn.Module) -> dict:
 
 
 def _orders(n: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two permutations of n classes such that each, and the two in a row, leave no class in place."""
+    """Two permutations of n >= 4 classes such that the four logit orders the predict model can
+    show (as is, train_order, grad_order, both) send every class to four different places: each
+    (mode, gradient) combination then predicts a different class for every sequence."""
     identity = torch.arange(n)
     while True:
         first, second = torch.randperm(n, generator=generator), torch.randperm(n, generator=generator)
-        if all(bool((order != identity).all()) for order in (first, second, first[second])):
+        orders = (identity, first, second, first[second])
+        if all(bool((a != b).all()) for i, a in enumerate(orders) for b in orders[i + 1:]):
             return first, second
 
 

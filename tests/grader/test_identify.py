@@ -23,3 +23,21 @@ def test_a_constant_output_is_never_identified_even_when_a_reading_of_the_rnn_is
     base = -torch.rand(4, 3, generator=torch.Generator().manual_seed(1)) - 0.1
     assert identify(torch.zeros(4, 3), candidates(base)) is None
     assert identify(torch.relu(base), candidates(base)) is None
+
+
+def test_the_predict_model_tells_every_mode_apart_for_every_sequence_whatever_the_seed():
+    # predict's eval_mode and no_grad checks read the mode off the predicted classes alone: two
+    # (mode, gradient) combinations predicting the same class for a sequence would charge one
+    # mistake on the other's check.
+    from autograder.judge import reference
+    from autograder.judge.expect import Expectations
+    from autograder.judge.plan import build
+
+    make_dataset = reference.load().make_dataset
+    for seed in range(40):
+        classes = [logits.argmax(dim=1)
+                   for logits in Expectations(build(make_dataset, seed), None).predict_logits().values()]
+        assert len(classes) == 4
+        for i, first in enumerate(classes):
+            for second in classes[i + 1:]:
+                assert not (first == second).any(), f"seed {seed}"
