@@ -277,7 +277,7 @@ def results_fractions(out: Path) -> dict[str, float]:
     return found
 
 
-def run_nbgrader(args, scratch: Path) -> dict:
+def run_nbgrader(args, scratch: Path, t1: float | None = None) -> dict:
     reason = nbgrader_missing()
     if args.no_nbgrader:
         return {"skipped": "--no-nbgrader"}
@@ -320,8 +320,13 @@ def run_nbgrader(args, scratch: Path) -> dict:
                      "difference": round(abs(nb.get(name, 0.0) - ag.get(name, 0.0)), 4)}
               for name in sorted(set(nb) | set(ag))
               if name not in nb or name not in ag or abs(nb[name] - ag[name]) > 1e-3}
+    per_notebook = {"nbgrader_s": round(median(theirs) / students, 3)}
+    if t1 is not None and students > 1:  # grade-all's start-up, from section 2's one-student runs
+        per_notebook["grade_all_after_start_s"] = round((median(ours) - t1) / (students - 1), 3)
+        per_notebook["grade_all_start_s"] = round(t1, 3)
     return {"students": students, "nbgrader_autograde": summary(theirs), "grade_all": summary(ours),
             "ratio": round(median(theirs) / median(ours), 2), "target": NBGRADER_TARGET,
+            "per_notebook": per_notebook,
             "fidelity": {"compared": len(set(nb) & set(ag)), "same_fraction": len(set(nb) & set(ag)) - len(
                 [n for n in differ if n in nb and n in ag]), "differ": differ,
                 "fractions": {name: round(ag.get(name, float("nan")), 4) for name in sorted(ag)}},
@@ -979,6 +984,12 @@ def _print_nbgrader(nb: dict) -> None:
           f"({len(theirs['runs_s'])} run), grade-all {ours['median_s']:.1f} s "
           f"(median of {len(ours['runs_s'])})")
     print(f"  ratio {nb['ratio']:.1f}x {_target(nb, 'ratio', 'x', '>=')} (aim 50x)")
+    each = nb["per_notebook"]
+    if "grade_all_after_start_s" in each:
+        print(f"  per notebook: nbgrader {each['nbgrader_s']:.2f} s (a kernel, torch and the checks each); "
+              f"grade-all {each['grade_all_after_start_s']:.2f} s "
+              f"after a start of {each['grade_all_start_s']:.2f} s "
+              "(T(1) of section 2)")
     fidelity = nb["fidelity"]
     print(f"  fidelity: {fidelity['same_fraction']} of {fidelity['compared']} notebooks get the same "
           "fraction of their points both ways")
@@ -1053,7 +1064,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rnn-bench-") as scratch:
         if not args.compare_sandboxes:
             data["ratios"], data["grade_all"], data["memory"] = run_commands(args, Path(scratch))
-            data["nbgrader"] = run_nbgrader(args, Path(scratch))
+            data["nbgrader"] = run_nbgrader(args, Path(scratch), data["grade_all"]["t_1"]["median_s"])
         if not args.no_sandboxes or args.compare_sandboxes:
             data["sandboxes"] = run_sandboxes(args, args.runs)
     data["machine"]["load_end"] = load_average()
