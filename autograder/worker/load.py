@@ -92,6 +92,23 @@ def _nbgrader_test_cell(cell: dict) -> bool:
     return isinstance(grading, dict) and grading.get("grade") is True and grading.get("solution") is not True
 
 
+# Read-only cells the release adds around the student's answers: the visible checks and the
+# plot. Grading never needs them (they print, they compute nothing the judge reads), and under
+# nbgrader a locked cell counts in its released form anyway, so running them only costs time.
+GIVEN_DISPLAY_CELLS = ("visible-", "plot-")
+
+
+def _given_display_cell(cell: dict) -> bool:
+    meta = cell.get("metadata")
+    grading = meta.get("nbgrader") if isinstance(meta, dict) else None
+    if not isinstance(grading, dict) or grading.get("locked") is not True:
+        return False
+    if grading.get("solution") is True or grading.get("grade") is True:
+        return False
+    grade_id = grading.get("grade_id")
+    return isinstance(grade_id, str) and grade_id.startswith(GIVEN_DISPLAY_CELLS)
+
+
 def _tags(cell: dict) -> list:
     meta = cell.get("metadata")
     tags = meta.get("tags") if isinstance(meta, dict) else None
@@ -128,7 +145,7 @@ def parse_notebook(data: bytes, name: str) -> Intake:
             continue
         if wire.QUIZ_TAG in _tags(cell):
             quiz.append(source)
-        elif _nbgrader_test_cell(cell):
+        elif _nbgrader_test_cell(cell) or _given_display_cell(cell):
             continue
         else:
             intake.cells.append({"cell": number, "source": source})
@@ -201,32 +218,36 @@ class _CellTimeout(Exception):
     pass
 
 
-def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict]]:
-    """Run the code cells; return (the shell's namespace, one status per cell)."""
+def _shell_class():
+    """A kernel's shell without the kernel: no GUI event loop, no terminals (``!cmd`` through pipes)."""
     from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
 
     class NotebookShell(InteractiveShell):
-        """A kernel's shell without the kernel: GUI event loops (%matplotlib inline) need none here."""
-
         def enable_gui(self, gui=None):
             return None
 
-        def system_piped(self, cmd):  # `!cmd` through pipes: the sandbox has no terminals to lend
+        def system_piped(self, cmd):
             import subprocess
 
-            flushed = [stream.flush() for stream in (sys.stdout, sys.stderr)]
-            del flushed
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
             done = subprocess.run(self.var_expand(cmd, depth=1), shell=True, stdin=subprocess.DEVNULL)
             self.user_ns["_exit_code"] = done.returncode
 
         system = system_piped
 
+    return NotebookShell
+
+
+def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict]]:
+    """Run the code cells; return (the shell's namespace, one status per cell)."""
+    from traitlets.config import Config
+
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     config.InteractiveShell.xmode = "Plain"
-    shell = NotebookShell.instance(config=config)
+    shell = _shell_class().instance(config=config)
     shell.user_ns["__name__"] = "__main__"
 
     def on_alarm(signum, frame):

@@ -32,8 +32,26 @@ def notebook(*sources: str, quiz: str | None = None) -> str:
     return nbformat.writes(nb)
 
 
+def released_notebook(broken_given_cell: bool) -> str:
+    """The course notebook with its answers filled in and its hidden-check cells as released (empty).
+    With ``broken_given_cell``, the read-only visible-check cell after the first answer raises, as
+    a student's edit of a locked cell would: graders run the released cell, never the edit."""
+    from autograder.nbgrader_course.notebook import SOURCE_NOTEBOOK
+
+    nb = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = ""  # as in the student's copy: the hidden checks are not there
+        if broken_given_cell and grade_id == "visible-simplernn":
+            cell.source = "raise RuntimeError('an edited read-only cell')"
+    return nbformat.writes(nb)
+
+
 CELLS = _cells()
 NOTEBOOKS = {
+    "notebook_as_released": released_notebook(broken_given_cell=False),
+    "notebook_edited_given_cell": released_notebook(broken_given_cell=True),
     # Magics, shell lines and a timed cell whose result a later cell reads, as in Jupyter.
     "notebook_with_magics": notebook(
         CELLS["head"], "!pip install torch\n%matplotlib inline\nimport math", CELLS["model"], CELLS["steps"],
@@ -94,6 +112,14 @@ def test_notebook_cell_errors_are_reported_by_cell(graded):
     output = graded["notebook_scratch_errors"]["output"]
     assert "cell 3 raised NameError" in output
     assert "rnn.py" not in output.split("What your code printed")[0]
+
+
+def test_read_only_given_cells_are_not_run(graded):
+    # The visible checks and the plot print for the student; grading reads nothing from them.
+    for name in ("notebook_as_released", "notebook_edited_given_cell"):
+        cells = graded[name]["extra_data"]["notebook_cells"]
+        assert not [c for c in cells if c["status"] == "error"], cells
+        assert "an edited read-only cell" not in graded[name]["output"]
 
 
 def test_a_syntax_error_fails_its_cell_alone(graded):
