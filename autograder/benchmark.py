@@ -51,6 +51,8 @@ from pathlib import Path
 from . import paths
 
 FLOOR = [sys.executable, "-c", "import torch; torch.optim.Adam([torch.zeros(1, requires_grad=True)])"]
+# the same, ending with os._exit: what the interpreter's own exit (its last gc passes over torch) costs
+FLOOR_NO_EXIT = [*FLOOR[:2], FLOOR[2] + "; import os; os._exit(0)"]
 MIB = 1 << 20
 MARGINAL_TARGET_S = 0.5
 NBGRADER_TARGET = 30.0
@@ -144,6 +146,7 @@ def run_commands(args, scratch: Path) -> tuple[dict, dict, dict]:
     results = scratch / "grade-results.json"
     fixed = {
         "floor": FLOOR,
+        "floor_no_exit": FLOOR_NO_EXIT,
         "pytest_exercises": [sys.executable, "-m", "pytest", "exercises", "--impl", "solutions/rnn.py", "-q",
                              "-p", "no:cacheprovider"],
         "grade": [sys.executable, "-m", "autograder", "grade", "solutions/rnn.py", "--results", str(results),
@@ -154,7 +157,8 @@ def run_commands(args, scratch: Path) -> tuple[dict, dict, dict]:
     def out() -> Path:
         return scratch / f"out-{next(counter)}"
 
-    kinds = ["floor", "pytest_exercises", "grade", "ga_1", "ga_k_jobs1"] + (["ga_k_jobs"] if jobs > 1 else [])
+    kinds = ["floor", "floor_no_exit", "pytest_exercises", "grade", "ga_1", "ga_k_jobs1"] \
+        + (["ga_k_jobs"] if jobs > 1 else [])
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     memory: list[dict] = []
 
@@ -177,23 +181,31 @@ def run_commands(args, scratch: Path) -> tuple[dict, dict, dict]:
             times[kind].append(one_of(kind))
         progress(f"  run {run + 1}/{args.runs} done (load {load_average()[:1]})")
     floor = median(times["floor"])
-    ratios = {"floor": summary(times["floor"])}
+    ratios = {"floor": summary(times["floor"]), "floor_no_exit": summary(times["floor_no_exit"])}
     for kind, target in (("pytest_exercises", 2.0), ("grade", 1.5)):
         ratio = round(median(times[kind]) / floor, 3)
         ratios[kind] = {**summary(times[kind]), "ratio": ratio, "target": target}
     t1 = median(times["ga_1"])
 
     def marginal(kind: str) -> float:
+        """The median over runs of (T_K - T_1) / (K - 1), each run's pair measured back to back."""
+        pairs = zip(times[kind], times["ga_1"], strict=True)
+        return round(median([(k - one) / (args.students - 1) for k, one in pairs]), 3)
+
+    def of_medians(kind: str) -> float:
         return round((median(times[kind]) - t1) / (args.students - 1), 3)
 
     grade_all = {"students": args.students, "jobs_default": jobs, "target_s": MARGINAL_TARGET_S,
                  "t_1": summary(times["ga_1"]), "t_k_jobs1": summary(times["ga_k_jobs1"]),
-                 "marginal_jobs1_s": marginal("ga_k_jobs1")}
+                 "marginal_jobs1_s": marginal("ga_k_jobs1"),
+                 "marginal_of_medians_jobs1_s": of_medians("ga_k_jobs1")}
     if jobs > 1:
         grade_all["t_k_jobs_default"] = summary(times["ga_k_jobs"])
         grade_all["marginal_jobs_default_s"] = marginal("ga_k_jobs")
+        grade_all["marginal_of_medians_jobs_default_s"] = of_medians("ga_k_jobs")
     else:
         grade_all["marginal_jobs_default_s"] = grade_all["marginal_jobs1_s"]
+        grade_all["marginal_of_medians_jobs_default_s"] = grade_all["marginal_of_medians_jobs1_s"]
     peaks = {key: median([m[key] for m in memory])
              for key in ("judge_peak", "fork_server_peak", "worker_peak")}
     slots = memory[-1]["slots"] if memory else 1
@@ -837,6 +849,7 @@ def run_sandboxes(args, runs: int) -> dict:
         phases: dict[str, list[dict]] = {m: [] for m in mechanisms}
         scores: dict[str, set] = {m: set() for m in mechanisms}
         server_start: list[float] = []
+        server_close: list[float] = []
         judge_side: list[float] = []
         feedback_dir = Path(arena.out, "feedback")
         feedback_dir.mkdir()
@@ -853,7 +866,9 @@ def run_sandboxes(args, runs: int) -> dict:
             zygote = Zygote(grader.mode)
             zygote.handshake  # noqa: B018 - waits for the fork server's start-up (torch's import)
             server_start.append(time.perf_counter() - started)
+            started = time.perf_counter()
             zygote.close()
+            server_close.append(time.perf_counter() - started)
             for mechanism in mechanisms:
                 started = time.perf_counter()
                 result, spent = grade(mechanism, solution)
@@ -894,7 +909,8 @@ def run_sandboxes(args, runs: int) -> dict:
             }
             if mechanism == "fork_server":
                 entry.update(mode=grader.mode, grader_start_s=round(grader_start, 3),
-                             one_off_start=summary(server_start), judge_side_per_student=summary(judge_side))
+                             one_off_start=summary(server_start), one_off_close=summary(server_close),
+                             judge_side_per_student=summary(judge_side))
                 entry["worker_start_s"] = entry["phases_median_s"].get("start (all)")
             else:
                 entry.update(mode="bwrap (fresh interpreter per worker)", bwrap=bwrap,
@@ -941,6 +957,10 @@ def print_report(data: dict) -> None:
         print("\n1. floors and ratios (median wall time)")
         print(f"  {'command':34} {'median s':>9} {'ratio':>7} {'target':>8}")
         print(f"  {'floor: import torch + Adam':34} {ratios['floor']['median_s']:9.2f} {1:6.2f}x")
+        no_exit = ratios["floor_no_exit"]["median_s"]
+        share = no_exit / ratios["floor"]["median_s"]
+        print(f"  {'  the same, leaving by os._exit':34} {no_exit:9.2f} {share:6.2f}x"
+              "  (the interpreter's exit with torch loaded)")
         for key, name in (("pytest_exercises", "pytest exercises (solution)"),
                           ("grade", "autograder grade (solution)")):
             entry = ratios[key]
@@ -958,7 +978,8 @@ def print_report(data: dict) -> None:
         for jobs, tk, marginal in rows:
             verdict = _target({"value": marginal, "target_s": ga["target_s"]}, "value", " s", "<=")
             print(f"  {jobs:>5} {ga['t_1']['median_s']:8.2f} {tk:8.2f} {marginal:19.3f} {verdict}")
-        print("  (one student takes one slot whatever --jobs says: T(1) serves both rows)")
+        print("  marginal: the median over runs of (T(K) - T(1)) / (K - 1), T(K) and T(1) back to back; "
+              "one student takes one slot whatever --jobs says, so T(1) serves both rows")
     if "memory" in data:
         memory = data["memory"]
         print(f"\n3. peak memory, from {memory['from']}")
@@ -1016,6 +1037,10 @@ def _print_sandboxes(boxes: dict) -> None:
               f"{entry['one_off_start']['median_s']:15.2f} {contained:>18}")
     print("  one-off start: the fork server's own start (torch imported once); bwrap has none and pays an "
           "interpreter and torch in every worker")
+    close = boxes["fork_server"].get("one_off_close")
+    if close:
+        print("  the fork server's exit (Zygote.close, which grade and grade-all wait for): "
+              f"{close['median_s']:.2f} s")
     print("  phases of one student (median s):")
     for key in shown:
         print(f"    {key}: " + ", ".join(f"{k} {v:.3f}" for k, v in boxes[key]["phases_median_s"].items()))
