@@ -183,14 +183,16 @@ class Session:
         """Kill the current worker and everything it started."""
         if self.worker is None:
             return
+        # Killed before its pipes close: on EOF a worker exits by itself, its PID namespace goes with
+        # it, and what it left running would no longer be there to count.
+        report = self.zygote.kill(self.worker)
+        self.worker = None
         for fd in self.pipes or ():
             try:
                 os.close(fd)
             except OSError:
                 pass
         self.pipes = None
-        report = self.zygote.kill(self.worker)
-        self.worker = None
         self.killed += max(int(report.get("killed") or 0) - 1, 0)  # the worker itself is not an orphan
         peak = report.get("peak_memory")
         if isinstance(peak, int):
