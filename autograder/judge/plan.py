@@ -90,6 +90,22 @@ def _orders(n: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
             return first, second
 
 
+def _varied_predictions(pi: int, ph: int, po: int, generator, rows: int = 16) -> tuple[dict, torch.Tensor]:
+    """The predict model's weights and inputs, drawn until its classes vary: at least three
+    classes, none for more than half of the rows. A model whose bias makes one class win
+    everywhere would let a constant answer (all zeros) pass for a real prediction."""
+    from ..worker.models import build as build_model
+
+    while True:
+        weights = _model_weights(ModeRevealingMLP, (pi, ph, po), generator)
+        inputs = torch.randn(rows, 4, pi, generator=generator)
+        with torch.no_grad():
+            classes = build_model(ModeRevealingMLP, weights).eval()(inputs).argmax(dim=1)
+        counts = torch.bincount(classes, minlength=po)
+        if int((counts > 0).sum()) >= 3 and int(counts.max()) <= rows // 2:
+            return weights, inputs
+
+
 def _gradient_norm(cls, weights, inputs, targets) -> float:
     from ..worker.models import build as build_model
 
@@ -207,9 +223,9 @@ def build(make_dataset, seed: int | None = None) -> Plan:
 
     # predict: a model whose mode and gradient tracking show in its predictions.
     pi, ph, po = _distinct(g, [(3, 6), (7, 12), (4, 6)])
-    weights = _model_weights(ModeRevealingMLP, (pi, ph, po), g)
+    weights, inputs = _varied_predictions(pi, ph, po, g)
     weights["train_order"], weights["grad_order"] = _orders(po, g)
-    plan.predict = {"weights": weights, "inputs": torch.randn(16, 4, pi, generator=g)}
+    plan.predict = {"weights": weights, "inputs": inputs}
 
     # part 2: the recurrence by hand, and the gradient norms.
     mi, mh = _distinct(g, [(2, 5), (6, 9)])

@@ -41,3 +41,17 @@ def test_the_predict_model_tells_every_mode_apart_for_every_sequence_whatever_th
         for i, first in enumerate(classes):
             for second in classes[i + 1:]:
                 assert not (first == second).any(), f"seed {seed}"
+
+
+def test_no_constant_answer_passes_for_a_prediction_whatever_the_seed():
+    # A model whose bias makes one class win for every sequence would let `zeros` (or any
+    # constant) pass for predict's answer in some mode: the plan draws until its classes vary.
+    from autograder.judge import reference
+    from autograder.judge.expect import Expectations
+    from autograder.judge.plan import build
+
+    make_dataset = reference.load().make_dataset
+    for seed in range(40):
+        for logits in Expectations(build(make_dataset, seed), None).predict_logits().values():
+            counts = torch.bincount(logits.argmax(dim=1))
+            assert int((counts > 0).sum()) >= 3 and int(counts.max()) <= len(logits) // 2, f"seed {seed}"
