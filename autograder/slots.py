@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import paths
+from .sandbox import linux
 
 
 @dataclass
@@ -88,20 +89,11 @@ def grade_job(job: Job, options, slots: int = 1) -> tuple[str, dict, dict]:
 
 def process_facts(grader) -> dict:
     """What the run reports about a grading process: its slots and its processes' peak memory."""
-    def peak(pid: int) -> int | None:
-        try:
-            with open(f"/proc/{pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            return None
-        return None
-
     zygote = grader.zygote.process.pid if grader.zygote is not None else None
-    return {"pid": os.getpid(), "slots": len(grader.claims) or 1, "judge_peak": peak(os.getpid()),
-            "fork_server_peak": peak(zygote) if zygote else None, "mode": grader.mode,
-            "isolation": grader.isolation}
+    return {"pid": os.getpid(), "slots": len(grader.claims) or 1,
+            "judge_peak": linux.peak_memory(os.getpid()),
+            "fork_server_peak": linux.peak_memory(zygote) if zygote else None,
+            "mode": grader.mode, "isolation": grader.isolation}
 
 
 def start_grader(options, slots: int = 1) -> dict:

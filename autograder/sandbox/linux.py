@@ -129,11 +129,34 @@ def drop_bounding_set() -> None:
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
 
 
-def process_status() -> dict[str, str]:
-    """/proc/self/status as a dict (Cap*, NoNewPrivs, Seccomp, Uid, ...)."""
+def process_status(pid: int | str = "self") -> dict[str, str]:
+    """/proc/PID/status as a dict (Cap*, NoNewPrivs, Seccomp, Uid, State, VmHWM, ...)."""
     fields = {}
-    with open("/proc/self/status") as handle:
+    with open(f"/proc/{pid}/status") as handle:
         for line in handle:
             key, _, value = line.partition(":")
             fields[key] = value.strip()
     return fields
+
+
+def peak_memory(pid: int) -> int | None:
+    """A process's peak resident memory (VmHWM) in bytes; None once it is gone."""
+    try:
+        return int(process_status(pid)["VmHWM"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+def processes_of(uid: int) -> list[int]:
+    """The living (not zombie) processes whose real uid is ``uid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = process_status(entry)
+            if int(status["Uid"].split()[0]) == uid and not status["State"].startswith("Z"):
+                found.append(int(entry))
+        except (OSError, KeyError, ValueError, IndexError):
+            continue
+    return found

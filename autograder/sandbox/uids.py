@@ -12,6 +12,8 @@ from __future__ import annotations
 import fcntl
 import os
 
+from . import linux
+
 DEFAULT_BASE = 2_000_000_000
 LOCK_DIRS = ("/run/rnn-autograder", "/var/lock/rnn-autograder")
 MAX_TRIES = 256
@@ -19,22 +21,6 @@ MAX_TRIES = 256
 
 class NoFreeUid(RuntimeError):
     pass
-
-
-def _processes_of(uid: int) -> bool:
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as handle:
-                for line in handle:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            return True
-                        break
-        except (OSError, ValueError, IndexError):
-            continue
-    return False
 
 
 def _lock_dir() -> str | None:
@@ -65,7 +51,7 @@ class UidClaim:
                 except BlockingIOError:
                     os.close(fd)
                     continue
-            if _processes_of(uid):
+            if linux.processes_of(uid):
                 if fd is not None:
                     os.close(fd)
                 continue

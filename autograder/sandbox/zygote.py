@@ -402,9 +402,9 @@ def _kill_uid(uid: int) -> int:
     pending cannot complete a fork, so one pass reaches every process of the uid;
     the loop only waits for them to be gone.
     """
-    before = len(_processes_of(uid))
+    before = len(linux.processes_of(uid))
     for _ in range(50):
-        if not _processes_of(uid):
+        if not linux.processes_of(uid):
             break
         pid = os.fork()
         if pid == 0:
@@ -424,25 +424,6 @@ def _kill_uid(uid: int) -> int:
             except ChildProcessError:
                 break
     return before
-
-
-def _processes_of(uid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as handle:
-                for line in handle:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            state = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[0]
-                            if state != "Z":
-                                found.append(int(entry))
-                        break
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def _kill_children() -> int:
