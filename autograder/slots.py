@@ -82,8 +82,10 @@ def grade_job(job: Job, options, slots: int = 1) -> tuple[str, dict, dict]:
     from . import results
 
     grader = _process_grader(options, slots)
-    grade = grader.grade(job.submission)
-    data = results.build(grade, job.submission, options, grader.plan.seed)
+    try:
+        data = results.build(grader.grade(job.submission), job.submission, options, grader.plan.seed)
+    except Exception as exc:  # noqa: BLE001 - one student's failure is that student's: the cohort goes on
+        data = results.build(grader.failed(exc), job.submission, options, grader.plan.seed)
     return job.stem, data, process_facts(grader)
 
 

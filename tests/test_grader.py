@@ -330,3 +330,31 @@ def test_the_student_release_holds_no_hidden_check():
         if path.is_file() and path.suffix in (".py", ".md"):
             text = path.read_text()
             assert not [h for h in hints if h in text], path
+
+
+def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_path):
+    # A fault after grading (here: writing the results of one student) costs that student a
+    # grader_error results file flagged for regrade; the others are graded and grades.csv written.
+    cohort, out = tmp_path / "cohort", tmp_path / "out"
+    cohort.mkdir()
+    for name in ("alice", "bob"):
+        (cohort / f"{name}.py").write_text(SOLUTION)
+    script = "\n".join([
+        "import sys",
+        "from autograder import cli, results",
+        "real = results.build",
+        "def build(grade, submission, *args):",
+        "    if submission.name == 'bob' and grade.status != 'grader_error':",
+        "        raise RuntimeError('simulated fault writing results')",
+        "    return real(grade, submission, *args)",
+        "results.build = build",
+        f"sys.exit(cli.main(['grade-all', {str(cohort)!r}, '--out', {str(out)!r}, '--no-feedback']))",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    alice, bob = load(out / "alice.json"), load(out / "bob.json")
+    assert alice["extra_data"]["status"] == "graded" and alice["score"] == CODE_TOTAL
+    assert bob["extra_data"]["status"] == "grader_error" and bob["score"] == 0
+    assert "simulated fault writing results" in bob["extra_data"]["regrade_reason"]
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert set(rows) == {"alice", "bob"}

@@ -195,13 +195,18 @@ class Grader:
         try:
             grade = self._grade(submission, started, slot)
         except Exception as exc:  # noqa: BLE001 - a grader fault is this submission's, and is reported
-            grade = self._nothing(results_schema.GRADER_ERROR, started,
-                                  "the grader itself failed on this submission; your instructor has "
-                                  "been told (regrade once it is fixed)")
-            grade.grader_errors.append(f"{type(exc).__name__}: {exc} "
-                                       f"[{traceback.extract_tb(exc.__traceback__)[-1].name}]")
-            grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
+            grade = self.failed(exc, started)
         grade.seconds = time.monotonic() - started
+        return grade
+
+    def failed(self, exc: BaseException, started: float | None = None) -> Grade:
+        """The grade of a submission the grader itself failed on: flagged for a regrade."""
+        grade = self._nothing(results_schema.GRADER_ERROR, time.monotonic() if started is None else started,
+                              "the grader itself failed on this submission; your instructor has "
+                              "been told (regrade once it is fixed)")
+        where = traceback.extract_tb(exc.__traceback__)
+        grade.grader_errors.append(f"{type(exc).__name__}: {exc} [{where[-1].name if where else '?'}]")
+        grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
         return grade
 
     def _nothing(self, status: str, started: float, message: str, quiz_sheet: dict | None = None) -> Grade:
@@ -217,29 +222,13 @@ class Grader:
         session = Session(self.zygote, self.config(slot=slot), submission.payload(), self.options.limits)
         try:
             opening = session.start()
-            if not opening.confined:
+            if not opening.confined:  # no student code ran; what the worker printed says why
                 grade = self._nothing(results_schema.NOT_RUN, started,
                                       "not graded yet: the sandbox could not be set up for this submission; "
                                       "your instructor has been told and will regrade it")
                 grade.reason = f"sandbox refused: {opening.refusal} (missing: {', '.join(opening.refused)})"
-                return grade
-            intake = wire.mapping(opening.intake)
-            notes = [*submission.notes, *[wire.text(n, 400) for n in wire.sequence(intake.get("notes"), 20)]]
-            sheet = intake.get("quiz") if isinstance(intake.get("quiz"), dict) else None
-            cells = [_cell(c) for c in opening.cells]
-            cell_errors = [c["message"] for c in cells if c["status"] == "error"]
-            load_problem = None
-            if intake.get("unreadable"):
-                load_problem = wire.text(intake.get("unreadable"), 400)
-            elif not opening.ready:
-                where = "the notebook" if submission.kind == wire.KIND_NOTEBOOK else wire.STUDENT_FILE
-                from .context import describe_error
-
-                load_problem = f"{where} could not be loaded: {describe_error(opening.load_error)}"
-            grade = self._judge(session, load_problem, cell_errors)
-            grade.quiz_tests = self._quiz(sheet)
-            grade.notes = notes + [c["message"] for c in cells if c["status"] == "error"][:12]
-            grade.cells = cells
+            else:
+                grade = self._judge_opened(session, submission, opening)
         finally:
             session.close()
         grade.printed, grade.printed_dropped = session.printed()
@@ -247,6 +236,27 @@ class Grader:
         if session.oom:
             grade.notes.append("the submission ran out of memory "
                                f"(limit {self.options.limits.memory_bytes >> 20} MiB)")
+        return grade
+
+    def _judge_opened(self, session: Session, submission: Submission, opening) -> Grade:
+        """Judge a submission whose worker started confined."""
+        intake = wire.mapping(opening.intake)
+        notes = [*submission.notes, *[wire.text(n, 400) for n in wire.sequence(intake.get("notes"), 20)]]
+        sheet = intake.get("quiz") if isinstance(intake.get("quiz"), dict) else None
+        cells = [_cell(c) for c in opening.cells]
+        cell_errors = [c["message"] for c in cells if c["status"] == "error"]
+        load_problem = None
+        if intake.get("unreadable"):
+            load_problem = wire.text(intake.get("unreadable"), 400)
+        elif not opening.ready:
+            where = "the notebook" if submission.kind == wire.KIND_NOTEBOOK else wire.STUDENT_FILE
+            from .context import describe_error
+
+            load_problem = f"{where} could not be loaded: {describe_error(opening.load_error)}"
+        grade = self._judge(session, load_problem, cell_errors)
+        grade.quiz_tests = self._quiz(sheet)
+        grade.notes = notes + [c["message"] for c in cells if c["status"] == "error"][:12]
+        grade.cells = cells
         return grade
 
     def _judge(self, session: Session, load_problem: str | None, cell_errors: list[str]) -> Grade:
