@@ -85,7 +85,7 @@ def run(args) -> int:
     csv_path = Path(args.csv).absolute() if args.csv else out / cohort.CSV_NAME
     options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent)])
     if options.seed is None:
-        from ..judge.plan import new_seed
+        from ..judge import new_seed
 
         options.seed = new_seed()  # one seed for every slot: every student judged on the same inputs
     jobs, skipped, key = _plan(students, out, options, args)

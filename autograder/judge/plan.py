@@ -15,12 +15,12 @@ the reference's.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass, field
 
 import torch
 
 from ..worker.models import Layers, MeanPoolMLP, ModeRevealingMLP
+from . import new_seed
 from .replica import Structure, exercise_structure
 
 STAND_IN_MARK = 1000.0  # train's stand-in adds MARK * max_grad_norm to what it returns
@@ -56,10 +56,6 @@ def training_step(calls, model, inputs, targets, criterion, optimizer, max_grad_
     optimizer.step()
     return loss.item()
 '''
-
-
-def new_seed() -> int:
-    return secrets.randbits(48)
 
 
 def _distinct(generator: torch.Generator, ranges: list[tuple[int, int]]) -> list[int]:
