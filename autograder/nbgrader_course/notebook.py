@@ -221,7 +221,8 @@ MAIN_INTRO = """\
 ## Putting it together
 
 Train your network on the exercise's data set and measure its accuracy on sequences
-it has never seen (about 0.9 when everything works).
+it has never seen (about 0.9 when everything works). The cell is read-only and the
+graders skip it: to experiment, add a cell of your own below it.
 """
 
 PART1_INTRO = """\
@@ -408,7 +409,7 @@ def build_notebook(
                                **_meta(f"visible-{_slug(piece.name)}", locked=True)))
         else:
             cells.append(_markdown(MAIN_INTRO))
-            cells.append(_code(piece.source))
+            cells.append(_code(piece.source, **_meta("demo-putting-it-together", locked=True)))
             if part2:
                 cells.append(_markdown(PLOT_INTRO))
                 cells.append(_code(PLOT, **_meta("plot-gradient-norms", locked=True)))

@@ -92,10 +92,11 @@ def _nbgrader_test_cell(cell: dict) -> bool:
     return isinstance(grading, dict) and grading.get("grade") is True and grading.get("solution") is not True
 
 
-# Read-only cells the release adds around the student's answers: the visible checks and the
-# plot. Grading never needs them (they print, they compute nothing the judge reads), and under
-# nbgrader a locked cell counts in its released form anyway, so running them only costs time.
-GIVEN_DISPLAY_CELLS = ("visible-", "plot-")
+# Read-only cells the release adds around the student's answers: the visible checks, the
+# training demo and the plot. Grading never needs them (they print, they compute nothing the
+# judge reads), and under nbgrader a locked cell counts in its released form anyway, so running
+# them only costs time (the demo trains a network: most of a notebook's run).
+GIVEN_DISPLAY_CELLS = ("visible-", "demo-", "plot-")
 
 
 def _given_display_cell(cell: dict) -> bool:

@@ -115,11 +115,13 @@ def test_notebook_cell_errors_are_reported_by_cell(graded):
 
 
 def test_read_only_given_cells_are_not_run(graded):
-    # The visible checks and the plot print for the student; grading reads nothing from them.
+    # The visible checks, the training demo and the plot print for the student; grading reads
+    # nothing from them.
     for name in ("notebook_as_released", "notebook_edited_given_cell"):
         cells = graded[name]["extra_data"]["notebook_cells"]
         assert not [c for c in cells if c["status"] == "error"], cells
         assert "an edited read-only cell" not in graded[name]["output"]
+        assert "Held-out accuracy" not in graded[name]["output"]  # the training demo's line
 
 
 def test_a_syntax_error_fails_its_cell_alone(graded):
