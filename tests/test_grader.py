@@ -148,6 +148,29 @@ def test_a_notebook_is_run_cell_by_cell(cohort):
     assert "timing cell" in data["output"] and "setup" in data["output"]
 
 
+def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tmp_path):
+    # `grade rnn.py` skips IPython and matplotlib in the fork server's warm-up (half a second);
+    # a notebook reaching such a grader imports them inside its own sandbox and loses nothing.
+    head, tail = SOLUTION.split("class SimpleRNN", 1)
+    path = tmp_path / "rnn.ipynb"
+    path.write_text(notebook_of(["%matplotlib inline\nimport matplotlib.pyplot as plt", head,
+                                 "class SimpleRNN" + tail]))
+    script = "\n".join([
+        "from autograder import intake",
+        "from autograder.judge.grader import Grader, Options",
+        "grader = Grader(Options(notebooks=False, quiz=False))",
+        "try:",
+        f"    grade = grader.grade(intake.load({str(path)!r}))",
+        "finally:",
+        "    grader.close()",
+        "print(grade.status, sum(o.passed for o in grade.outcomes), len(grade.outcomes), grade.notes)",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    status, passed, total, notes = proc.stdout.strip().split(" ", 3)
+    assert status == "graded" and passed == total, proc.stdout
+
+
 def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     out, _ = cohort
     broken = load(out / "broken.json")

@@ -36,7 +36,7 @@ def _fail(message: str) -> int:
 
 
 def run(args) -> int:
-    from .. import intake, results
+    from .. import intake, results, wire
     from ..judge.grader import Grader
     from ..judge.reference import MissingReference
     from ..sandbox.modes import SandboxUnavailable
@@ -50,6 +50,7 @@ def run(args) -> int:
             results.check_writable(results_file)
     except (intake.IntakeError, results.ResultsPathError) as exc:
         return _fail(str(exc))
+    options.notebooks = submission.kind == wire.KIND_NOTEBOOK
     try:
         grader = Grader(options)
     except (MissingReference, SandboxUnavailable) as exc:

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ..wire import KIND_NOTEBOOK
 from . import UsageError
 from . import options as options_module
 
@@ -89,6 +90,7 @@ def run(args) -> int:
 
         options.seed = new_seed()  # one seed for every slot: every student judged on the same inputs
     jobs, skipped, key = _plan(students, out, options, args)
+    options.notebooks = any(job.submission.kind == KIND_NOTEBOOK for job in jobs)
     started = time.monotonic()
     slots = None
     graded: list[dict] = []

@@ -43,6 +43,7 @@ class Options:
     seed: int | None = None
     uid_base: int | None = None
     hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
+    notebooks: bool = True  # the run may hold notebooks: the fork server warms up IPython (speed only)
 
     def key(self) -> dict:
         from quizzes.scoring import DEFAULT_SCHEME
@@ -107,7 +108,7 @@ class Grader:
         self.measures: list[str] = []
         # The fork server pays for torch's import in its own process; meanwhile this one loads the
         # reference, draws the run's inputs and computes its expectations (two cores, both busy).
-        first = Zygote(requested[0])
+        first = Zygote(requested[0], notebooks=self.options.notebooks)
         import torch
 
         torch.set_num_threads(1)  # one slot, one core: two threads on a shared core crawl
@@ -120,7 +121,7 @@ class Grader:
             self.expected.warm_up(self.options.part2)
             self.catalogue = catalogue_module.catalogue(self.accelerators, self.options.part2)
             for mode in requested:
-                zygote = first if mode == requested[0] else Zygote(mode)
+                zygote = first if mode == requested[0] else Zygote(mode, notebooks=self.options.notebooks)
                 problem = "; ".join(zygote.handshake.problems) or self._trial(zygote, mode)
                 if not problem:
                     self.zygote, self.mode = zygote, mode

@@ -72,12 +72,15 @@ class ZygoteRefused(RuntimeError):
 class Zygote:
     """The judge's handle on its fork server. Thread-safe."""
 
-    def __init__(self, mode: str, scratch_parent: str | None = None):
+    def __init__(self, mode: str, scratch_parent: str | None = None, notebooks: bool = True):
+        """``notebooks``: warm up IPython and matplotlib too (about half a second), for runs that
+        grade notebooks; without it a notebook still runs, its worker importing them itself."""
         from .. import paths
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # The settings travel over the socket, not on the command line (which /proc shows).
-        settings = {"mode": mode, "scratch_parent": scratch_parent or tempfile.gettempdir()}
+        settings = {"mode": mode, "scratch_parent": scratch_parent or tempfile.gettempdir(),
+                    "notebooks": bool(notebooks)}
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", _BOOT, str(paths.PACKAGE_DIR.parent)],
             env=dict(ENVIRONMENT), cwd="/", stdin=theirs.fileno(), close_fds=True)
@@ -147,13 +150,14 @@ class Zygote:
 # --- the server ------------------------------------------------------------------------------
 
 
-def warm_up() -> None:
+def warm_up(notebooks: bool = True) -> None:
     """Import what student code and the worker use, once, before any fork."""
-    import matplotlib
+    if notebooks:
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import IPython.core.interactiveshell  # noqa: F401 - notebooks run in an IPython shell
-    import matplotlib.pyplot  # noqa: F401 - notebooks plot
+        matplotlib.use("Agg")
+        import IPython.core.interactiveshell  # noqa: F401 - notebooks run in an IPython shell
+        import matplotlib.pyplot  # noqa: F401 - notebooks plot
     import numpy  # noqa: F401
     import torch
 
@@ -470,7 +474,7 @@ def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
     server = _Server(settings)
     try:
-        warm_up()
+        warm_up(settings.get("notebooks", True))
         server.prepare(settings["scratch_parent"])
         server.sock.sendall(json.dumps({"mode": server.mode, "python_roots": server.python_roots,
                                         "measures": server.measures,
