@@ -49,6 +49,7 @@ import zipfile
 from pathlib import Path
 
 from . import paths
+from .sandbox import linux
 
 FLOOR = [sys.executable, "-c", "import torch; torch.optim.Adam([torch.zeros(1, requires_grad=True)])"]
 # the same, ending with os._exit: what the interpreter's own exit (its last gc passes over torch) costs
@@ -379,17 +380,6 @@ def _descendants(root: int, table: dict) -> list[int]:
     return found
 
 
-def _peak(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
 def bwrap_binary() -> str | None:
     found = shutil.which("bwrap")
     if found:
@@ -583,7 +573,7 @@ class BwrapServer:
             return {"killed": 0, "peak_memory": None, "oom": False}
         table = _proc_table()
         inside = _descendants(process.pid, table)
-        peak = max((_peak(pid) or 0 for pid in inside), default=0) or None
+        peak = max((linux.peak_memory(pid) or 0 for pid in inside), default=0) or None
         # bwrap's init, the boot process and the worker are the sandbox itself; the rest were started by
         # the submission (Session counts the worker out)
         killed = max(len([p for p in inside if table[p][3] != "bwrap"]) - 1, 0)
