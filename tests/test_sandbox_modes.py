@@ -116,7 +116,7 @@ mount --bind /root/.pyenv $T/pyenv
 mount --bind {root} $T/priv/main
 mount -t tmpfs -o mode=755 tmpfs /root
 mkdir -p /root/.pyenv && mount --bind $T/pyenv /root/.pyenv
-mount -t tmpfs -o mode=755 tmpfs {root_parent}
+mount -t tmpfs -o mode=755 tmpfs {root}
 cd $T/priv/main
 exec capsh --drop=cap_sys_admin -- -c {command}
 """
@@ -141,7 +141,8 @@ def container(tmp_path_factory):
     command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "autograder", "grade-all", str(cases),
                                                  "--out", str(out), "--no-quiz", "--sandbox", "full,container",
                                                  "--total-timeout", "120"])
-    script = CONTAINER.format(tmp=base / "mnt", root=ROOT, root_parent=ROOT.parent, command=shlex.quote(command))
+    # The project is seen only at $T/priv/main (closed to others); its own path shows an empty folder.
+    script = CONTAINER.format(tmp=base / "mnt", root=ROOT, command=shlex.quote(command))
     proc = _shell(f"unshare --mount bash -c {shlex.quote(script)}", timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
