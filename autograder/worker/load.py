@@ -85,11 +85,17 @@ def _cell_source(cell: dict) -> str | None:
     return source if isinstance(source, str) else None
 
 
-def _nbgrader_test_cell(cell: dict) -> bool:
-    """nbgrader's autograded test cells belong to nbgrader, not to the student."""
+def _grading(cell: dict) -> dict:
+    """A cell's nbgrader metadata ({} when it has none or it is malformed)."""
     meta = cell.get("metadata")
     grading = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return isinstance(grading, dict) and grading.get("grade") is True and grading.get("solution") is not True
+    return grading if isinstance(grading, dict) else {}
+
+
+def _nbgrader_test_cell(cell: dict) -> bool:
+    """nbgrader's autograded test cells belong to nbgrader, not to the student."""
+    grading = _grading(cell)
+    return grading.get("grade") is True and grading.get("solution") is not True
 
 
 # Read-only cells the release adds around the student's answers: the visible checks, the
@@ -100,11 +106,8 @@ GIVEN_DISPLAY_CELLS = ("visible-", "demo-", "plot-")
 
 
 def _given_display_cell(cell: dict) -> bool:
-    meta = cell.get("metadata")
-    grading = meta.get("nbgrader") if isinstance(meta, dict) else None
-    if not isinstance(grading, dict) or grading.get("locked") is not True:
-        return False
-    if grading.get("solution") is True or grading.get("grade") is True:
+    grading = _grading(cell)
+    if grading.get("locked") is not True or grading.get("solution") is True or grading.get("grade") is True:
         return False
     grade_id = grading.get("grade_id")
     return isinstance(grade_id, str) and grade_id.startswith(GIVEN_DISPLAY_CELLS)
