@@ -166,6 +166,12 @@ class Context:
                 identified[case] = None
             else:
                 identified[case] = identify(y, candidates[case])
+        # A case whose logits all came out negative leaves a ReLU'd output constant: it is
+        # identified when the same forward pass is identified on the other inputs.
+        seen = frozenset(found for found in identified.values() if found is not None)
+        for case, found in identified.items():
+            if found is None and outputs[case] is not None:
+                identified[case] = identify(outputs[case], candidates[case], seen_elsewhere=seen)
         del cases
         info = wire.mapping(variants.get(variant))
         backward = wire.mapping(self.seen.results[wire.FORWARD].info.get("backward"))

@@ -55,3 +55,42 @@ def test_no_constant_answer_passes_for_a_prediction_whatever_the_seed():
         for logits in Expectations(build(make_dataset, seed), None).predict_logits().values():
             counts = torch.bincount(logits.argmax(dim=1))
             assert int((counts > 0).sum()) >= 3 and int(counts.max()) <= len(logits) // 2, f"seed {seed}"
+
+
+def test_a_constant_reading_is_identified_when_the_same_forward_pass_is_identified_elsewhere():
+    base = -torch.rand(1, 3, generator=torch.Generator().manual_seed(2)) - 0.1
+    elsewhere = identify(torch.relu(torch.tensor([[0.5, -1.0, 2.0]])), candidates(torch.tensor([[0.5, -1.0, 2.0]])))
+    assert elsewhere is not None and elsewhere.post == "relu"
+    assert identify(torch.relu(base), candidates(base), seen_elsewhere=frozenset({elsewhere})).post == "relu"
+    # Seen elsewhere as raw logits, a constant output still identifies nothing here.
+    raw = identify(torch.tensor([[0.5, -1.0, 2.0]]), candidates(torch.tensor([[0.5, -1.0, 2.0]])))
+    assert identify(torch.zeros(1, 3), candidates(base), seen_elsewhere=frozenset({raw})) is None
+
+
+def _seed_with_all_negative_logits() -> int:
+    """A plan seed under which some shape case's reference logits are all negative."""
+    from autograder.judge import reference
+    from autograder.judge.expect import Expectations
+    from autograder.judge.plan import build
+
+    make_dataset = reference.load().make_dataset
+    for seed in range(200):
+        plan = build(make_dataset, seed)
+        expected = Expectations(plan, None)
+        logits = expected.forward_candidates(expected.exercise_replica())
+        if any(bool((logits[case][("", LAST)] <= 0).all()) for case in plan.shape_cases):
+            return seed
+    raise AssertionError("no seed in 200 gives all-negative logits")
+
+
+def test_relu_after_fc_costs_the_logits_check_alone_even_when_its_output_is_all_zeros(tmp_path):
+    # With logits all negative for a one-sequence input, `relu(fc(...))` returns zeros there: the
+    # shape check must not call that "not computed from the RNN's outputs", while a forward that
+    # returns zeros everywhere still earns nothing.
+    from tests.grader.common import by_check, failed, grade_all, write_variants
+    from tests.grader.test_mistakes import MISTAKES
+
+    write_variants(tmp_path / "in", {name: MISTAKES[name][0] for name in ("relu_after_fc", "constant_forward")})
+    graded = grade_all(tmp_path / "in", tmp_path / "out", "--seed", str(_seed_with_all_negative_logits()))
+    assert failed(graded["relu_after_fc"]) == {"forward.matches_reference"}, by_check(graded["relu_after_fc"])
+    assert {"forward.shapes", "forward.matches_reference"} <= failed(graded["constant_forward"])
