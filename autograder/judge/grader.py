@@ -92,8 +92,6 @@ class Grader:
         from ..sandbox.uids import UidClaim
         from ..sandbox.zygote import Zygote
         from . import reference as reference_module
-        from .expect import Expectations
-        from .plan import build as build_plan
 
         self.options = options or Options()
         reference_module.ensure_present()  # checks the file only; nothing is loaded yet
@@ -109,7 +107,10 @@ class Grader:
         # The fork server pays for torch's import in its own process; meanwhile this one loads the
         # reference, draws the run's inputs and computes its expectations (two cores, both busy).
         first = Zygote(requested[0], notebooks=self.options.notebooks)
-        import torch
+        import torch  # only now: the fork server is already importing its own
+
+        from .expect import Expectations
+        from .plan import build as build_plan
 
         torch.set_num_threads(1)  # one slot, one core: two threads on a shared core crawl
         try:
