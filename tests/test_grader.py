@@ -381,3 +381,23 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
     assert "simulated fault writing results" in bob["extra_data"]["regrade_reason"]
     rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
     assert set(rows) == {"alice", "bob"}
+
+
+def test_the_fork_server_starts_before_the_judge_imports_torch():
+    # Both processes pay about a second for torch's import: side by side, not one after the other.
+    script = "\n".join([
+        "import sys",
+        "import autograder.sandbox.zygote as zygote",
+        "seen = []",
+        "start = zygote.Zygote.__init__",
+        "def recording(self, *args, **kwargs):",
+        "    seen.append('torch' in sys.modules)",
+        "    start(self, *args, **kwargs)",
+        "zygote.Zygote.__init__ = recording",
+        "from autograder.judge.grader import Grader, Options",
+        "Grader(Options(quiz=False)).close()",
+        "print(seen)",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[False]", proc.stdout
