@@ -87,18 +87,24 @@ def _orders(n: int, generator) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _varied_predictions(pi: int, ph: int, po: int, generator, rows: int = 16) -> tuple[dict, torch.Tensor]:
-    """The predict model's weights and inputs, drawn until its classes vary: at least three
-    classes, none for more than half of the rows. A model whose bias makes one class win
-    everywhere would let a constant answer (all zeros) pass for a real prediction."""
+    """The predict model's weights and inputs, drawn until every reading of its logits that the
+    judge recognises varies: the largest and the smallest logit of each row, at least three
+    classes, none for more than half of the rows; the largest along the wrong dimension, not
+    one value. A model whose bias makes one class win (or lose) everywhere would let a constant
+    answer (all zeros) pass for a real prediction, or leave an honest mistake unrecognised."""
     from ..worker.models import build as build_model
+
+    def varied(indices: torch.Tensor) -> bool:
+        counts = torch.bincount(indices, minlength=po)
+        return int((counts > 0).sum()) >= 3 and int(counts.max()) <= len(indices) // 2
 
     while True:
         weights = _model_weights(ModeRevealingMLP, (pi, ph, po), generator)
         inputs = torch.randn(rows, 4, pi, generator=generator)
         with torch.no_grad():
-            classes = build_model(ModeRevealingMLP, weights).eval()(inputs).argmax(dim=1)
-        counts = torch.bincount(classes, minlength=po)
-        if int((counts > 0).sum()) >= 3 and int(counts.max()) <= rows // 2:
+            logits = build_model(ModeRevealingMLP, weights).eval()(inputs)
+        if varied(logits.argmax(dim=1)) and varied(logits.argmin(dim=1)) \
+                and len(set(logits.argmax(dim=0).tolist())) > 1:
             return weights, inputs
 
 

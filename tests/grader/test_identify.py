@@ -44,8 +44,9 @@ def test_the_predict_model_tells_every_mode_apart_for_every_sequence_whatever_th
 
 
 def test_no_constant_answer_passes_for_a_prediction_whatever_the_seed():
-    # A model whose bias makes one class win for every sequence would let `zeros` (or any
-    # constant) pass for predict's answer in some mode: the plan draws until its classes vary.
+    # A model whose bias makes one class win (or lose) for every sequence would let `zeros` (or
+    # any constant) pass for predict's answer in some mode, or leave an honest argmin or
+    # argmax(dim=0) unrecognised: the plan draws until every reading the judge knows varies.
     from autograder.judge import reference
     from autograder.judge.expect import Expectations
     from autograder.judge.plan import build
@@ -53,8 +54,28 @@ def test_no_constant_answer_passes_for_a_prediction_whatever_the_seed():
     make_dataset = reference.load().make_dataset
     for seed in range(40):
         for logits in Expectations(build(make_dataset, seed), None).predict_logits().values():
-            counts = torch.bincount(logits.argmax(dim=1))
-            assert int((counts > 0).sum()) >= 3 and int(counts.max()) <= len(logits) // 2, f"seed {seed}"
+            for classes in (logits.argmax(dim=1), logits.argmin(dim=1)):
+                counts = torch.bincount(classes)
+                assert int((counts > 0).sum()) >= 3 and int(counts.max()) <= len(logits) // 2, f"seed {seed}"
+            assert len(set(logits.argmax(dim=0).tolist())) > 1, f"seed {seed}"
+
+
+def test_a_constant_answer_to_predict_identifies_no_reading_of_the_logits():
+    # Whatever the plan draws, `zeros` is judged as coming from no model, in no mode.
+    from types import SimpleNamespace
+
+    from autograder.judge.suites.test_predict import _identify
+
+    logits = torch.tensor([[0.0, 1.0, 2.0, 3.0], [3.0, 2.0, 1.0, 0.0], [1.0, 3.0, 0.0, 2.0]])
+    ctx = SimpleNamespace(expected=SimpleNamespace(predict_logits=lambda: {"eval, no_grad": logits}))
+    assert _identify(ctx, torch.tensor([3, 0, 1])).kind == "class indices"
+    assert _identify(ctx, torch.tensor([0, 3, 2])).kind == "the index of the smallest logit"
+    assert _identify(ctx, torch.zeros(3, dtype=torch.int64)) is None
+    constant = {"eval, no_grad": torch.tensor([[0.0, 1.0, 2.0, 3.0], [0.0, 2.0, 1.0, 3.0]])}
+    ctx = SimpleNamespace(expected=SimpleNamespace(predict_logits=lambda: constant))
+    assert _identify(ctx, torch.full((2,), 3)) is None
+    assert _identify(ctx, torch.zeros(2, dtype=torch.int64)) is None
+    assert _identify(ctx, torch.tensor([[0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0]])) is None
 
 
 def test_a_constant_reading_is_identified_when_the_same_forward_pass_is_identified_elsewhere():

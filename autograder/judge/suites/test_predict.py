@@ -33,19 +33,26 @@ def _returned(ctx):
 
 
 def _identify(ctx, value) -> Seen | None:
+    """Which reading of the model's logits, in which mode, ``value`` is. A reading whose indices
+    are all the same identifies nothing: a constant answer is not computed from the model."""
     if not isinstance(value, torch.Tensor):
         return None
     for mode, logits in ctx.expected.predict_logits().items():
         if value.is_floating_point():
-            if value.shape == logits.shape and torch.equal(value.argmax(dim=1), logits.argmax(dim=1)):
+            want = logits.argmax(dim=1)
+            if value.shape == logits.shape and _informative(want) and torch.equal(value.argmax(dim=1), want):
                 return Seen(SCORES, mode)
             continue
         flat = value.reshape(-1).to(torch.int64)
         for kind, want in ((CLASSES, logits.argmax(dim=1)), (WRONG_DIM, logits.argmax(dim=0)),
                            (SMALLEST, logits.argmin(dim=1))):
-            if flat.shape == want.shape and torch.equal(flat, want):
+            if flat.shape == want.shape and _informative(want) and torch.equal(flat, want):
                 return Seen(kind, mode)
     return None
+
+
+def _informative(indices: torch.Tensor) -> bool:
+    return indices.numel() > 1 and bool((indices != indices[0]).any())
 
 
 @check("predict.dtype_shape")
