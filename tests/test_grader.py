@@ -45,6 +45,24 @@ def notebook_of(code_cells: list[str], quiz: str | None = None) -> str:
     return nbformat.writes(nb)
 
 
+SCRIPT_OUTSIDE_IPYTHON = """
+import builtins as _builtins
+import sys as _sys
+
+from IPython import get_ipython as _get_ipython
+
+if (hasattr(_builtins, "__IPYTHON__") or hasattr(_builtins, "display") or _get_ipython() is not None
+        or type(_sys.modules["__main__"]).__name__ != "module"):
+    raise RuntimeError("a script sees an IPython shell")
+"""
+NOTEBOOK_SHELL_HERE = """import os, sys
+shell = get_ipython()
+assert __IPYTHON__ and sys.modules["__main__"].__dict__ is shell.user_ns
+assert shell.profile_dir.location.startswith(os.getcwd()) and os.path.isdir(shell.profile_dir.location)
+assert _dh == [os.getcwd()]
+display("displayed")"""
+
+
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
     """Several kinds of submission graded in one grade-all run (one fork server), the quiz included."""
@@ -60,6 +78,9 @@ def cohort(tmp_path_factory):
         ["%matplotlib inline\n!echo setup", head, "%%time\nprint('timing cell')", "class SimpleRNN" + tail],
         quiz='QUIZ_ANSWERS = """\nq01 = "b"\n"""'))
     (root / "broken.ipynb").write_text("{ not json")
+    # The fork server makes the notebook shell once: a script must not see it, a notebook sees its own.
+    (root / "script_outside_ipython.py").write_text(SOLUTION + SCRIPT_OUTSIDE_IPYTHON)
+    (root / "notebook_shell_here.ipynb").write_text(notebook_of([head, NOTEBOOK_SHELL_HERE, "class SimpleRNN" + tail]))
     several = root / "several"
     (several / "a").mkdir(parents=True)
     (several / "b").mkdir()
@@ -171,6 +192,15 @@ def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tm
     assert status == "graded" and passed == total, proc.stdout
 
 
+def test_scripts_and_notebooks_each_see_what_python_and_jupyter_show_them(cohort):
+    out, _ = cohort
+    script = load(out / "script_outside_ipython.json")
+    assert script["score"] == CODE_TOTAL, script["output"]
+    notebook = load(out / "notebook_shell_here.json")
+    assert [c["status"] for c in notebook["extra_data"]["notebook_cells"]] == ["ok"] * 3, notebook["extra_data"]
+    assert "displayed" in notebook["output"]
+
+
 def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     out, _ = cohort
     broken = load(out / "broken.json")
@@ -183,10 +213,11 @@ def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
 def test_grade_all_writes_a_csv_and_a_summary(cohort):
     out, proc = cohort
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert {r["student"] for r in rows} == {"plain", "with_quiz", "stubs", "notebook", "broken", "several"}
+    assert {r["student"] for r in rows} == {"plain", "with_quiz", "stubs", "notebook", "broken", "several",
+                                           "script_outside_ipython", "notebook_shell_here"}
     assert next(r for r in rows if r["student"] == "plain")["score"] == "120"
     assert {r["status"] for r in rows} == {"graded"}
-    assert "6 graded, 0 skipped as unchanged" in proc.stderr
+    assert "8 graded, 0 skipped as unchanged" in proc.stderr
     assert "missed:" in proc.stdout
 
 

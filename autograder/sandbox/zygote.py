@@ -157,8 +157,11 @@ def warm_up(notebooks: bool = True) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        import IPython.core.interactiveshell  # noqa: F401 - notebooks run in an IPython shell
         import matplotlib.pyplot  # noqa: F401 - notebooks plot
+
+        from ..worker.load import prepare_shell
+
+        prepare_shell()  # notebooks run in an IPython shell
     import numpy  # noqa: F401
     import torch
 

@@ -14,6 +14,7 @@ definitions win.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import json
@@ -222,6 +223,7 @@ class _CellTimeout(Exception):
     pass
 
 
+@functools.cache
 def _shell_class():
     """A kernel's shell without the kernel: no GUI event loop, no terminals (``!cmd`` through pipes)."""
     from IPython.core.interactiveshell import InteractiveShell
@@ -243,15 +245,70 @@ def _shell_class():
     return NotebookShell
 
 
-def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict]]:
-    """Run the code cells; return (the shell's namespace, one status per cell)."""
+def _new_shell(ipython_dir: str | None = None):
     from traitlets.config import Config
 
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     config.InteractiveShell.xmode = "Plain"
-    shell = _shell_class().instance(config=config)
+    return _shell_class().instance(config=config, ipython_dir=ipython_dir)
+
+
+def prepare_shell() -> None:
+    """In the fork server, before any fork: make the notebook shell once (about 15 ms that every
+    notebook's worker would spend), leaving this process as it was: its profile folder is a
+    private one, removed again; ``__main__``, the sys hooks and the builtins are put back.
+    A worker adopts the shell with :func:`notebook_shell`; one that runs a ``.py`` forgets it."""
+    import builtins
+    import shutil
+    import tempfile
+
+    before = {name: builtins.__dict__.get(name) for name in ("__IPYTHON__", "display")}
+    folder = tempfile.mkdtemp(prefix="ipython-")
+    try:
+        shell = _new_shell(ipython_dir=folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    shell.restore_sys_module_state()
+    for name, value in before.items():
+        if value is None:
+            builtins.__dict__.pop(name, None)
+        else:
+            builtins.__dict__[name] = value
+
+
+def notebook_shell():
+    """The shell a notebook runs in: the fork server's, moved in here, or a new one."""
+    cls = _shell_class()
+    if not cls.initialized():
+        return _new_shell()
+    from IPython.core import interactiveshell
+    from IPython.core.profiledir import ProfileDir
+    from IPython.paths import get_ipython_dir
+
+    shell = cls.instance()
+    # What the constructor took from the process it ran in: this one's home, folder and modules.
+    shell.ipython_dir = get_ipython_dir()
+    shell.profile_dir = ProfileDir.create_profile_dir_by_name(shell.ipython_dir, "default")
+    shell.db = interactiveshell.PickleShareDB(os.path.join(shell.profile_dir.location, "db"))
+    shell.starting_dir = os.getcwd()
+    shell.user_ns["_dh"][:] = [os.getcwd()]
+    shell.save_sys_module_state()
+    shell.init_sys_modules()
+    shell.init_builtins()
+    return shell
+
+
+def forget_shell() -> None:
+    """A ``.py`` runs as a script, as with ``python rnn.py``: IPython.get_ipython() is None."""
+    if "IPython" in sys.modules:
+        _shell_class().clear_instance()
+
+
+def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict]]:
+    """Run the code cells; return (the shell's namespace, one status per cell)."""
+    shell = notebook_shell()
     shell.user_ns["__name__"] = "__main__"
 
     def on_alarm(signum, frame):

@@ -59,6 +59,7 @@ def run_worker(spawn: Spawn, fds: dict) -> None:
             namespace, cells = load.run_notebook(intake.cells, next(iter(files)))
             student = probes.Student(namespace, None)
         else:
+            load.forget_shell()
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(intake.source)
             student = probes.Student(load.import_module(path), path)
