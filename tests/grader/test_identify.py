@@ -89,29 +89,32 @@ def test_a_constant_reading_is_identified_when_the_same_forward_pass_is_identifi
 
 
 def _seed_with_all_negative_logits() -> int:
-    """A plan seed under which some shape case's reference logits are all negative."""
+    """A plan seed under which the reference logits are all negative for a shape case and for
+    the main batch (every row of it)."""
     from autograder.judge import reference
     from autograder.judge.expect import Expectations
     from autograder.judge.plan import build
 
     make_dataset = reference.load().make_dataset
-    for seed in range(200):
+    for seed in range(1000):
         plan = build(make_dataset, seed)
         expected = Expectations(plan, None)
         logits = expected.forward_candidates(expected.exercise_replica())
-        if any(bool((logits[case][("", LAST)] <= 0).all()) for case in plan.shape_cases):
+        if bool((logits[plan.main][("", LAST)] <= 0).all()) and any(
+                bool((logits[case][("", LAST)] <= 0).all()) for case in plan.shape_cases):
             return seed
-    raise AssertionError("no seed in 200 gives all-negative logits")
+    raise AssertionError("no seed in 1000 gives all-negative logits")
 
 
 def test_relu_after_fc_costs_the_logits_check_alone_even_when_its_output_is_all_zeros(tmp_path):
-    # With logits all negative for a one-sequence input, `relu(fc(...))` returns zeros there: the
-    # shape check must not call that "not computed from the RNN's outputs", while a forward that
-    # returns zeros everywhere still earns nothing.
+    # With logits all negative, `relu(fc(...))` returns zeros: the shape check must not call
+    # that "not computed from the RNN's outputs", nor the batch check "the same logits for every
+    # sequence", while a forward that returns zeros everywhere still earns nothing.
     from tests.grader.common import by_check, failed, grade_all, write_variants
     from tests.grader.test_mistakes import MISTAKES
 
     write_variants(tmp_path / "in", {name: MISTAKES[name][0] for name in ("relu_after_fc", "constant_forward")})
     graded = grade_all(tmp_path / "in", tmp_path / "out", "--seed", str(_seed_with_all_negative_logits()))
     assert failed(graded["relu_after_fc"]) == {"forward.matches_reference"}, by_check(graded["relu_after_fc"])
-    assert {"forward.shapes", "forward.matches_reference"} <= failed(graded["constant_forward"])
+    assert {"forward.shapes", "forward.matches_reference", "forward.batch_independence"} <= failed(
+        graded["constant_forward"])
