@@ -36,7 +36,7 @@ def _sheet(data: dict | None):
 
 def quiz_tests(data: dict | None) -> list[dict]:
     """One Gradescope test per question (unanswered ones score 0), tagged as the quiz part."""
-    from quizzes.bank import load_bank
+    from quizzes import load_bank  # parsed once per process
     from quizzes.scoring import DEFAULT_SCHEME, gradescope_tests, score_sheet
 
     bank = load_bank()

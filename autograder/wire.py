@@ -100,6 +100,32 @@ def encode_tensors(tensors: dict) -> bytes:
     return save({k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()})
 
 
+class EncodedRequests:
+    """The judge's encoded request tensors, by identity: every student of a run gets the plan's
+    same tensors, so each set is encoded once (safetensors costs about 60 us a tensor). A tensor
+    changed in place since (its version counter moved) is encoded again. Thread-safe, bounded."""
+
+    def __init__(self, size: int = 512):
+        import threading
+
+        self._lock, self._size, self._blobs = threading.Lock(), size, {}
+
+    def __call__(self, tensors: dict) -> bytes:
+        if not tensors:
+            return b""
+        key = tuple((name, id(value), value._version) for name, value in tensors.items())
+        with self._lock:
+            found = self._blobs.get(key)
+        if found is not None:
+            return found[1]
+        blob = encode_tensors(tensors)
+        with self._lock:
+            if len(self._blobs) >= self._size:
+                self._blobs.pop(next(iter(self._blobs)))
+            self._blobs[key] = (list(tensors.values()), blob)  # kept alive: their ids stay theirs
+        return blob
+
+
 def decode_tensors(blob: bytes) -> dict:
     if not blob:
         return {}
@@ -111,9 +137,9 @@ def decode_tensors(blob: bytes) -> dict:
 # --- frames ----------------------------------------------------------------------------------------
 
 
-def write_frame(fd: int, message: dict, tensors: dict | None = None) -> None:
+def write_frame(fd: int, message: dict, tensors: dict | None = None, encode=encode_tensors) -> None:
     payload = json.dumps(message, allow_nan=True).encode()
-    blob = encode_tensors(tensors or {})
+    blob = encode(tensors or {})
     data = HEADER.pack(len(payload), len(blob)) + payload + blob
     view = memoryview(data)
     while view:

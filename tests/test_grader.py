@@ -361,6 +361,21 @@ def test_the_wire_rejects_oversized_deep_and_malformed_frames():
     os.close(r)
 
 
+def test_request_tensors_are_encoded_once_and_again_when_changed():
+    import torch
+
+    encode = wire.EncodedRequests(size=2)
+    x, w = torch.randn(3, 4), torch.randn(2)
+    first = encode({"x": x, "w": w})
+    assert wire.decode_tensors(first)["x"].equal(x)
+    assert encode({"x": x, "w": w}) is first  # the plan's tensors: encoded once for every student
+    x.add_(1)  # changed in place: encoded again, never the stale bytes
+    assert wire.decode_tensors(encode({"x": x, "w": w}))["x"].equal(x)
+    assert wire.decode_tensors(encode({"x": x.clone()}))["x"].equal(x)  # another tensor, same values
+    encode({"y": torch.zeros(1)})
+    assert len(encode._blobs) == 2 and encode({}) == b""
+
+
 def test_the_wire_gives_up_at_its_deadline():
     import time
 

@@ -18,6 +18,8 @@ from .. import wire
 from .modes import WorkerConfig
 from .zygote import Zygote, ZygoteRefused
 
+_REQUESTS = wire.EncodedRequests()  # the plan's tensors, encoded once for every student of the run
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -219,7 +221,7 @@ class Session:
         until = min(self.deadline, time.monotonic() + timeout)
         request_w, response_r = self.pipes
         try:
-            wire.write_frame(request_w, {"id": probe_id, "kind": kind, "args": args}, tensors)
+            wire.write_frame(request_w, {"id": probe_id, "kind": kind, "args": args}, tensors, _REQUESTS)
             while True:
                 message, returned = wire.read_frame(response_r, until)
                 if message.get("id") == probe_id:
