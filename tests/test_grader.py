@@ -170,8 +170,8 @@ def test_a_notebook_is_run_cell_by_cell(cohort):
 
 
 def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tmp_path):
-    # `grade rnn.py` skips IPython and matplotlib in the fork server's warm-up (half a second);
-    # a notebook reaching such a grader imports them inside its own sandbox and loses nothing.
+    # `grade rnn.py` skips IPython and matplotlib in the fork server's warm-up (0.7 s); a
+    # notebook reaching such a grader imports them inside its own sandbox and loses nothing.
     head, tail = SOLUTION.split("class SimpleRNN", 1)
     path = tmp_path / "rnn.ipynb"
     path.write_text(notebook_of(["%matplotlib inline\nimport matplotlib.pyplot as plt", head,
@@ -179,7 +179,7 @@ def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tm
     script = "\n".join([
         "from autograder import intake",
         "from autograder.judge.grader import Grader, Options",
-        "grader = Grader(Options(notebooks=False, quiz=False))",
+        "grader = Grader(Options(notebooks=False, plots=False, quiz=False))",
         "try:",
         f"    grade = grader.grade(intake.load({str(path)!r}))",
         "finally:",
@@ -199,6 +199,25 @@ def test_scripts_and_notebooks_each_see_what_python_and_jupyter_show_them(cohort
     notebook = load(out / "notebook_shell_here.json")
     assert [c["status"] for c in notebook["extra_data"]["notebook_cells"]] == ["ok"] * 3, notebook["extra_data"]
     assert "displayed" in notebook["output"]
+
+
+def test_the_fork_server_imports_matplotlib_only_for_runs_whose_code_may_plot(tmp_path):
+    from autograder import intake
+    from autograder.nbgrader_course import PLOT_CELL_MATPLOTLIB
+    from autograder.nbgrader_course.notebook import PLOT, SOURCE_NOTEBOOK
+
+    assert PLOT.count("matplotlib") == PLOT_CELL_MATPLOTLIB
+    course = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+    plotting = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+    plotting.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])"))
+    cases = {"course.ipynb": (nbformat.writes(course), False),  # its own plot cell is skipped
+             "plotting.ipynb": (nbformat.writes(plotting), True),
+             "magic.ipynb": (notebook_of(["%matplotlib inline", SOLUTION]), True),
+             "plain.py": (SOLUTION, False),
+             "plots.py": (SOLUTION + "\nimport matplotlib\n", True)}
+    for name, (text, plots) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert intake.may_plot(intake.load(tmp_path / name)) is plots, name
 
 
 def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):

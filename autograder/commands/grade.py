@@ -51,6 +51,7 @@ def run(args) -> int:
     except (intake.IntakeError, results.ResultsPathError) as exc:
         return _fail(str(exc))
     options.notebooks = submission.kind == wire.KIND_NOTEBOOK
+    options.plots = intake.may_plot(submission)
     try:
         grader = Grader(options)
     except (MissingReference, SandboxUnavailable) as exc:

@@ -61,7 +61,7 @@ def _fail(message: str) -> int:
 
 
 def run(args) -> int:
-    from .. import cohort, results
+    from .. import cohort, intake, results
     from ..judge.reference import MissingReference
     from ..sandbox.modes import SandboxUnavailable
 
@@ -91,6 +91,7 @@ def run(args) -> int:
         options.seed = new_seed()  # one seed for every slot: every student judged on the same inputs
     jobs, skipped, key = _plan(students, out, options, args)
     options.notebooks = any(job.submission.kind == KIND_NOTEBOOK for job in jobs)
+    options.plots = any(intake.may_plot(job.submission) for job in jobs)
     started = time.monotonic()
     slots = None
     graded: list[dict] = []

@@ -44,6 +44,7 @@ class Options:
     uid_base: int | None = None
     hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
     notebooks: bool = True  # the run may hold notebooks: the fork server warms up IPython (speed only)
+    plots: bool = True  # the run's code may import matplotlib: the fork server does first (speed only)
 
     def key(self) -> dict:
         from quizzes.scoring import DEFAULT_SCHEME
@@ -106,7 +107,7 @@ class Grader:
         self.measures: list[str] = []
         # The fork server pays for torch's import in its own process; meanwhile this one loads the
         # reference, draws the run's inputs and computes its expectations (two cores, both busy).
-        first = Zygote(requested[0], notebooks=self.options.notebooks)
+        first = Zygote(requested[0], notebooks=self.options.notebooks, plots=self.options.plots)
         import torch  # only now: the fork server is already importing its own
 
         from .expect import Expectations
@@ -122,7 +123,8 @@ class Grader:
             self.expected.warm_up(self.options.part2)
             self.catalogue = catalogue_module.catalogue(self.accelerators, self.options.part2)
             for mode in requested:
-                zygote = first if mode == requested[0] else Zygote(mode, notebooks=self.options.notebooks)
+                zygote = first if mode == requested[0] else Zygote(mode, notebooks=self.options.notebooks,
+                                                                     plots=self.options.plots)
                 problem = "; ".join(zygote.handshake.problems) or self._trial(zygote, mode)
                 if not problem:
                     self.zygote, self.mode = zygote, mode

@@ -16,3 +16,5 @@ from pathlib import Path
 ASSIGNMENT = "module11"
 NOTEBOOK_NAME = "rnn.ipynb"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "course"
+PLOT_CELL = "plot-gradient-norms"  # the read-only cell that plots (the graders skip it)
+PLOT_CELL_MATPLOTLIB = 2  # how often its source names matplotlib (tested against notebook.PLOT)

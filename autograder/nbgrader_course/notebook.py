@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 from .. import paths, stubgen
-from . import ASSIGNMENT, NOTEBOOK_NAME, TEMPLATE_DIR, visible
+from . import ASSIGNMENT, NOTEBOOK_NAME, PLOT_CELL, TEMPLATE_DIR, visible
 
 SOURCE_NOTEBOOK = TEMPLATE_DIR / "source" / ASSIGNMENT / NOTEBOOK_NAME
 QUIZ_TAG = "quiz-answers"
@@ -412,7 +412,7 @@ def build_notebook(
             cells.append(_code(piece.source, **_meta("demo-putting-it-together", locked=True)))
             if part2:
                 cells.append(_markdown(PLOT_INTRO))
-                cells.append(_code(PLOT, **_meta("plot-gradient-norms", locked=True)))
+                cells.append(_code(PLOT, **_meta(PLOT_CELL, locked=True)))
     cells.append(_markdown(HIDDEN_INTRO))
     for part, title in ((CORE, "### Part 1"), (UNDER_THE_HOOD, "### Part 2: under the hood")):
         mine = [c for c in checks if c.part == part]

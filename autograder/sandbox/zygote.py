@@ -73,15 +73,17 @@ class ZygoteRefused(RuntimeError):
 class Zygote:
     """The judge's handle on its fork server. Thread-safe."""
 
-    def __init__(self, mode: str, scratch_parent: str | None = None, notebooks: bool = True):
-        """``notebooks``: warm up IPython and matplotlib too (about half a second), for runs that
-        grade notebooks; without it a notebook still runs, its worker importing them itself."""
+    def __init__(self, mode: str, scratch_parent: str | None = None, notebooks: bool = True,
+                 plots: bool = True):
+        """``notebooks``: warm up IPython and the notebook shell too (about 0.3 s), for runs that
+        grade notebooks; ``plots``: matplotlib (about 0.4 s), for runs whose code may plot.
+        Without them a submission still runs, its worker importing what it uses itself."""
         from .. import paths
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # The settings travel over the socket, not on the command line (which /proc shows).
         settings = {"mode": mode, "scratch_parent": scratch_parent or tempfile.gettempdir(),
-                    "notebooks": bool(notebooks)}
+                    "notebooks": bool(notebooks), "plots": bool(plots)}
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-c", _BOOT, str(paths.PACKAGE_DIR.parent)],
             env=dict(ENVIRONMENT), cwd="/", stdin=theirs.fileno(), close_fds=True)
@@ -151,14 +153,14 @@ class Zygote:
 # --- the server ------------------------------------------------------------------------------
 
 
-def warm_up(notebooks: bool = True) -> None:
+def warm_up(notebooks: bool = True, plots: bool = True) -> None:
     """Import what student code and the worker use, once, before any fork."""
-    if notebooks:
+    if plots:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot  # noqa: F401 - notebooks plot
-
+        import matplotlib.pyplot  # noqa: F401 - the run's code may plot
+    if notebooks:
         from ..worker.load import prepare_shell
 
         prepare_shell()  # notebooks run in an IPython shell
@@ -503,7 +505,7 @@ def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
     server = _Server(settings)
     try:
-        warm_up(settings.get("notebooks", True))
+        warm_up(settings.get("notebooks", True), settings.get("plots", True))
         server.prepare(settings["scratch_parent"])
         server.sock.sendall(json.dumps({"mode": server.mode, "python_roots": server.python_roots,
                                         "measures": server.measures,
