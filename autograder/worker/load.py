@@ -256,10 +256,15 @@ def _new_shell(ipython_dir: str | None = None):
 
 
 def prepare_shell() -> None:
-    """In the fork server, before any fork: make the notebook shell once (about 15 ms that every
-    notebook's worker would spend), leaving this process as it was: its profile folder is a
-    private one, removed again; ``__main__``, the sys hooks and the builtins are put back.
-    A worker adopts the shell with :func:`notebook_shell`; one that runs a ``.py`` forgets it."""
+    """In the fork server, before any fork: make a notebook shell once and throw it away.
+
+    Only IPython's public API: the class is defined and its first construction paid for
+    here (imports, caches), so a worker's own shell costs a few milliseconds. The shell
+    itself is not kept: every notebook's worker makes its own (:func:`notebook_shell`), in
+    its own scratch home, so nothing of this process's (its folders, its state) carries
+    over, whatever IPython version is installed. This process is left as it was: the
+    profile folder was a private one, removed again; ``__main__``, the sys hooks and the
+    builtins are put back."""
     import builtins
     import shutil
     import tempfile
@@ -268,36 +273,21 @@ def prepare_shell() -> None:
     folder = tempfile.mkdtemp(prefix="ipython-")
     try:
         shell = _new_shell(ipython_dir=folder)
+        shell.restore_sys_module_state()
+        _shell_class().clear_instance()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    shell.restore_sys_module_state()
-    for name, value in before.items():
-        if value is None:
-            builtins.__dict__.pop(name, None)
-        else:
-            builtins.__dict__[name] = value
+        for name, value in before.items():
+            if value is None:
+                builtins.__dict__.pop(name, None)
+            else:
+                builtins.__dict__[name] = value
 
 
 def notebook_shell():
-    """The shell a notebook runs in: the fork server's, moved in here, or a new one."""
-    cls = _shell_class()
-    if not cls.initialized():
-        return _new_shell()
-    from IPython.core import interactiveshell
-    from IPython.core.profiledir import ProfileDir
-    from IPython.paths import get_ipython_dir
-
-    shell = cls.instance()
-    # What the constructor took from the process it ran in: this one's home, folder and modules.
-    shell.ipython_dir = get_ipython_dir()
-    shell.profile_dir = ProfileDir.create_profile_dir_by_name(shell.ipython_dir, "default")
-    shell.db = interactiveshell.PickleShareDB(os.path.join(shell.profile_dir.location, "db"))
-    shell.starting_dir = os.getcwd()
-    shell.user_ns["_dh"][:] = [os.getcwd()]
-    shell.save_sys_module_state()
-    shell.init_sys_modules()
-    shell.init_builtins()
-    return shell
+    """The shell a notebook runs in: a new one, in this worker's home (``IPYTHONDIR``)."""
+    _shell_class().clear_instance()
+    return _new_shell()
 
 
 def forget_shell() -> None:
