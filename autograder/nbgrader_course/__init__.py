@@ -18,3 +18,12 @@ NOTEBOOK_NAME = "rnn.ipynb"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "course"
 PLOT_CELL = "plot-gradient-norms"  # the read-only cell that plots (the graders skip it)
 PLOT_CELL_MATPLOTLIB = 2  # how often its source names matplotlib (tested against notebook.PLOT)
+# nbgrader sets NBGRADER_EXECUTION ("autograde" or "validate") while it runs a notebook (its FAQ:
+# "Can I modify the notebook behavior during autograding or validation?"). The cells that only show
+# the student something (the visible checks, the training demo, the plot) skip themselves then:
+# grading reads nothing from them, and nbgrader stops paying for them. The project's own grader
+# skips them by their grade ids (autograder/worker/load.py).
+SKIPPED_WHILE_NBGRADER_RUNS = """\
+import os
+
+if not os.environ.get("NBGRADER_EXECUTION"):  # skipped while nbgrader grades or validates"""

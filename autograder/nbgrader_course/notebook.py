@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 from .. import paths, stubgen
-from . import ASSIGNMENT, NOTEBOOK_NAME, PLOT_CELL, TEMPLATE_DIR, visible
+from . import ASSIGNMENT, NOTEBOOK_NAME, PLOT_CELL, SKIPPED_WHILE_NBGRADER_RUNS, TEMPLATE_DIR, visible
 
 SOURCE_NOTEBOOK = TEMPLATE_DIR / "source" / ASSIGNMENT / NOTEBOOK_NAME
 QUIZ_TAG = "quiz-answers"
@@ -237,6 +237,18 @@ watch backpropagation through time at work: how much the loss depends on the hid
 state of each time step.
 """
 
+MAIN_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']:[ \t]*$", re.M)
+
+
+def skipped_while_nbgrader_runs(source: str) -> str:
+    """The solution's ``if __name__ == "__main__":`` block, guarded for the notebook instead."""
+    guarded, count = MAIN_GUARD.subn(SKIPPED_WHILE_NBGRADER_RUNS, source, count=1)
+    if count != 1:
+        raise stubgen.SourceError("the solution's closing block does not start with "
+                                  "`if __name__ == \"__main__\":`")
+    return guarded
+
+
 PLOT_INTRO = """\
 ## See the gradient vanish
 
@@ -252,7 +264,7 @@ network too: learning a task that needs a long memory keeps the gradient alive.
 
 PLOT = """\
 # Plots |dLoss/dh_t| for every time step t; read-only, and skipped by the graders.
-if __name__ == "__main__":
+""" + SKIPPED_WHILE_NBGRADER_RUNS + """
     torch.manual_seed(0)
     demo = SimpleRNN(input_size=4, hidden_size=16, output_size=2)
     curves = {}
@@ -409,7 +421,8 @@ def build_notebook(
                                **_meta(f"visible-{_slug(piece.name)}", locked=True)))
         else:
             cells.append(_markdown(MAIN_INTRO))
-            cells.append(_code(piece.source, **_meta("demo-putting-it-together", locked=True)))
+            cells.append(_code(skipped_while_nbgrader_runs(piece.source),
+                               **_meta("demo-putting-it-together", locked=True)))
             if part2:
                 cells.append(_markdown(PLOT_INTRO))
                 cells.append(_code(PLOT, **_meta(PLOT_CELL, locked=True)))

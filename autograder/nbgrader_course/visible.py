@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import SKIPPED_WHILE_NBGRADER_RUNS
+
 SECTION = re.compile(r"^# -+ (?P<function>[\w.]+) -+\s*$")
 # The helper modules the tests import, in the order the notebook defines them.
 HELPERS = ("_feedback.py", "_hints.py", "_expected.py")
@@ -172,8 +174,8 @@ def run_cell(tests: list[VisibleTest], functions: list[str]) -> str:
     """Source of the cell that runs the visible checks of ``functions``."""
     lines = [
         f"# Visible checks for {', '.join(functions)}: run this cell after your answer.",
-        "# Read-only. The notebook-as-module graders do not run it (__name__ differs).",
-        'if __name__ == "__main__":',
+        "# Read-only; nothing is graded here.",
+        *SKIPPED_WHILE_NBGRADER_RUNS.splitlines(),
         "    run_visible_checks({",
     ]
     for function in functions:

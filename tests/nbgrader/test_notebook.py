@@ -155,8 +155,21 @@ def test_the_plot_cell_draws_both_curves_with_the_gradient_vanishing(monkeypatch
     assert set(lines) == {"seq_len = 10", "seq_len = 60"} and axes.get_yscale() == "log"
     long = lines["seq_len = 60"]
     assert len(long) == 60 and long[0] < 1e-6 * long[-1]  # vanished
-    namespace["__name__"] = "rnn"  # the graders' module name: nothing runs
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # what nbgrader sets while it grades: nothing runs
     exec(cell.source.replace("plt.show()", "raise AssertionError"), namespace)
+
+
+@pytest.mark.parametrize("value", ["autograde", "validate"])
+def test_cells_that_only_show_the_student_skip_themselves_while_nbgrader_runs(nb, monkeypatch, capsys, value):
+    shown = [c for c in nb.cells if _meta(c).get("grade_id", "").startswith(("visible-", "demo-", "plot-"))
+             and _meta(c)["grade_id"] != "visible-checks"]
+    assert len(shown) == 8  # six visible-check cells, the training demo, the plot
+    namespace, _ = _notebook_namespace()
+    for cell in shown:
+        monkeypatch.setenv("NBGRADER_EXECUTION", value)
+        exec(cell.source.replace("plt.show()", "raise AssertionError"), dict(namespace, run_visible_checks=None,
+                                                                              train=None, SimpleRNN=None))
+    assert capsys.readouterr().out == ""
 
 
 def test_points_table_matches_the_catalogue_and_the_readme(nb):
@@ -238,6 +251,7 @@ def test_config_feedback_clears_hidden_tests(config):
 # --- scaffolding -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_init_writes_a_course_folder_and_refuses_to_overwrite(tmp_path):
     course = tmp_path / "course"
     proc = run([sys.executable, "-m", "autograder.nbgrader_course", "init", str(course),
