@@ -27,7 +27,6 @@ from tests.nbgrader.course import (
     grade_id,
     nbgrader,
     nbgrader_env,
-    quiz_text,
     read,
     submission,
     submit,
@@ -54,10 +53,9 @@ if "get_ipython" in globals():  # only in a kernel: nothing to see for other gra
 CHECK_POINTS = sum(c.points for c in [*CHECKS, *PART2_CHECKS])
 QUIZ_POINTS = quizzes.load_bank().total_points
 
-
-def quiz_points(answers: dict) -> float:
-    text = quiz_text(answers).split('"""')[1]
-    return sum(t["score"] for t in quizzes.autograder_tests(text))
+# QUIZ by hand, from the bank's keys: q01 and q02 right, q03 wrong, q05 one of its three keys
+# (2 points; the default scheme, right minus wrong: (1 - 0) / 3).
+QUIZ_EARNED = 1 + 1 + 0 + 2 * (1 - 0) / 3
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +137,8 @@ def test_release_holds_no_solution_no_hidden_test_and_no_quiz_key(course):
     flat = " ".join(text.split())
     bank = quizzes.load_bank()
     for q in bank.questions:
-        assert f'{q.id} = \\"\\"' in text or f"{q.id} = []" in text  # blank answers only
+        blank = f'{q.id} = \\"\\"' if q.type == "single" else f"{q.id} = []"
+        assert blank in text  # blank answers only
         for option in q.options:
             assert json.dumps(option.feedback)[1:-1] not in text
         assert " ".join(q.explanation.split())[:50] not in flat
@@ -158,7 +157,7 @@ def test_gradebook_total_is_checks_plus_quiz(grades):
 def test_correct_notebook_earns_every_check_point_and_its_quiz_points(grades):
     cells, totals, _ = grades
     assert _checks(cells["correct"]) == pytest.approx(CHECK_POINTS), cells["correct"]
-    assert totals["correct"] == pytest.approx(CHECK_POINTS + quiz_points(QUIZ))
+    assert totals["correct"] == pytest.approx(CHECK_POINTS + QUIZ_EARNED, abs=1e-4)  # quiz points: 4 d.p.
 
 
 def test_stub_notebook_earns_nothing(grades):
@@ -173,7 +172,17 @@ def test_buggy_notebook_loses_the_checks_that_catch_its_bug(grades):
     assert cells["buggy"]["check-bptt-values"] == 6
     assert 0 < _checks(cells["buggy"]) < CHECK_POINTS
     assert sum(v for k, v in cells["buggy"].items() if k.startswith("quiz-")) == \
-        pytest.approx(quiz_points(QUIZ))
+        pytest.approx(QUIZ_EARNED, abs=1e-4)
+
+
+def test_autograde_skips_the_cells_that_only_show_the_student(course):
+    nb = read(course / "autograded" / "correct" / ASSIGNMENT / NOTEBOOK_NAME)
+    shown = [c for c in nb.cells if (grade_id(c) or "").startswith(("visible-", "demo-", "plot-"))
+             and grade_id(c) != "visible-checks"]
+    assert len(shown) == 8 and all(c.execution_count for c in shown)  # run, and skipped themselves
+    assert [c.outputs for c in shown] == [[]] * len(shown)
+    checks = [c for c in nb.cells if (grade_id(c) or "").startswith("check-")]
+    assert checks and all(c.execution_count for c in checks)
 
 
 def test_edited_test_cells_are_restored_before_grading(grades):
@@ -187,13 +196,14 @@ def test_kernel_tamper_fools_nbgrader_as_the_readme_warns(grades):
     assert _checks(cells["kernel-tamper"]) == pytest.approx(CHECK_POINTS)
 
 
-def test_feedback_shows_scores_but_no_hidden_test_source(course):
+def test_feedback_shows_scores_but_no_hidden_test_source(course, grades):
+    _, totals, max_score = grades
     for student in ["correct", "buggy", "kernel-tamper"]:
         html = (course / "feedback" / student / ASSIGNMENT / "rnn.html").read_text()
         for secret in ["BEGIN HIDDEN TESTS", "import run_check", "run_check(globals()",
                        "quiz_points(globals()", "autograder.inkernel"]:
             assert secret not in html, (student, secret)
-        assert "Score" in html or "score" in html
+        assert f"<h4>rnn (Score: {round(totals[student], 2)} / {round(max_score, 2)})</h4>" in html
 
 
 # --- export ------------------------------------------------------------------------------
