@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import _posixsubprocess
+import contextlib
 import os
 import subprocess
 import sys
@@ -32,3 +34,99 @@ def _one_torch_thread():
     import torch
 
     torch.set_num_threads(1)
+
+
+# --- the suite's own rules, enforced: see CONTRIBUTING.md ("Tests") -------------------------------------
+#
+# 1. Anything that starts a process (a subprocess, a kernel, a browser, a fork) is marked
+#    ``@pytest.mark.slow``, so that ``pytest -m "not slow"`` stays a fast loop. A test that is not
+#    marked slow and starts one fails, naming what it started.
+# 2. Under CI (``CI=true``) a skipped test fails the run, unless what it lacks is hardware that CI
+#    machines do not have (a GPU): CI installs everything else the suite needs.
+
+HARDWARE_SKIPS = ("needs a CUDA or MPS device",)  # the only reasons a test may skip in CI
+_SPAWNERS = [(os, name) for name in ("fork", "forkpty", "posix_spawn", "posix_spawnp", "system")
+             if hasattr(os, name)] + [(_posixsubprocess, "fork_exec")] \
+    + ([(subprocess, "_fork_exec")] if hasattr(subprocess, "_fork_exec") else [])  # 3.11+ keeps its own name
+_SPAWNED = pytest.StashKey[list]()
+
+
+class SpawnInAFastTest(RuntimeError):
+    """A test not marked slow started a process."""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@contextlib.contextmanager
+def _no_spawning(item: pytest.Item):
+    """While a fast test (and its fixtures) runs, starting a process is recorded and refused."""
+    if item.get_closest_marker("slow") is not None:
+        yield
+        return
+    spawned = item.stash.setdefault(_SPAWNED, [])
+    saved = [(module, name, getattr(module, name)) for module, name in _SPAWNERS]
+
+    def refuse(module, name):
+        def refused(*args, **kwargs):
+            what = f"{module.__name__}.{name}{_what(args)}"
+            spawned.append(what)
+            raise SpawnInAFastTest(f"{item.nodeid} started a process ({what}) but is not marked "
+                                   "@pytest.mark.slow")
+        return refused
+
+    for module, name, _ in saved:
+        setattr(module, name, refuse(module, name))
+    try:
+        yield
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
+def _what(args: tuple) -> str:
+    for arg in args[:2]:  # fork_exec's and posix_spawn's first arguments: the program and its argv
+        if isinstance(arg, (list, tuple)) and arg:
+            return ": " + " ".join(a.decode(errors="replace") if isinstance(a, bytes) else str(a)
+                                   for a in arg)[:200]
+        if isinstance(arg, (str, bytes)):
+            return ": " + (arg.decode(errors="replace") if isinstance(arg, bytes) else arg)[:200]
+    return ""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with _no_spawning(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with _no_spawning(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    with _no_spawning(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    spawned = item.stash.get(_SPAWNED, [])
+    if spawned and not report.failed:  # fails even where the code under test caught the refusal
+        report.outcome = "failed"
+        report.longrepr = (f"not marked @pytest.mark.slow, but started a process: {spawned[0]}"
+                           + (f" (and {len(spawned) - 1} more)" if len(spawned) > 1 else ""))
+        spawned.clear()
+    if report.skipped and _in_ci() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if not reason.startswith(HARDWARE_SKIPS):
+            report.outcome = "failed"
+            report.longrepr = (f"skipped under CI=true ({reason}): CI installs everything the suite needs, "
+                               "so only missing hardware may skip (tests/conftest.py: HARDWARE_SKIPS)")

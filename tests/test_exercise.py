@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 
 import pytest
 import torch
@@ -147,7 +148,7 @@ def visible_results(tmp_path_factory):
         impls[name] = folder / name / "rnn.py"
         impls[name].parent.mkdir()
         impls[name].write_text(text, encoding="utf-8")
-    proc = run(["python", "tests/visible_runner.py", *map(str, impls.values())], timeout=600)
+    proc = run([sys.executable, "tests/visible_runner.py", *map(str, impls.values())], timeout=600)
     payload = proc.stdout.split("@@RESULTS@@", 1)
     assert len(payload) == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
     by_path = json.loads(payload[1])
@@ -175,8 +176,9 @@ def test_build_check_reports_drift(tmp_path):
     assert "# edited by hand" in derived.drift(item)
 
 
+@pytest.mark.slow
 def test_cli_build_check_passes_on_a_fresh_tree():
-    proc = run(["python", "-m", "autograder", "build", "--check"])
+    proc = run([sys.executable, "-m", "autograder", "build", "--check"])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in ["rnn.py", "_hints.py", "_expected.py", "quiz.md", "quiz_answers.toml"]:
         assert f"up to date  exercises/{name}" in proc.stdout
@@ -254,9 +256,9 @@ def test_a_hint_may_run_over_several_comment_lines():
     assert len(raised) > 3 and max(len(line) for line in raised) <= 110
 
 
-def test_every_stub_hint_names_something_to_look_up_or_a_shape():
+def test_every_stub_hint_names_something_to_look_up():
     for region in stubgen.find_regions(SOLUTION):
-        assert "look up" in region.hint or "(" in region.hint, region.function
+        assert "look up" in region.hint, region.function
 
 
 @pytest.mark.parametrize(
@@ -356,6 +358,7 @@ def test_make_dataset_follows_its_contract():
 # --- visible tests: both directions ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_solution_passes_every_visible_test(visible_results):
     results = visible_results["solution"]
     assert len(results) == VISIBLE_TESTS
@@ -371,6 +374,7 @@ def _function_of(test: str) -> str:
     return next(f for prefix, f in prefixes.items() if test.startswith(prefix))
 
 
+@pytest.mark.slow
 def test_stubs_fail_every_visible_test_with_not_implemented(visible_results):
     results = visible_results["stubs"]
     assert len(results) == VISIBLE_TESTS
@@ -380,6 +384,7 @@ def test_stubs_fail_every_visible_test_with_not_implemented(visible_results):
         assert "\n" not in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CORRECT_FORMS))
 def test_correct_forms_pass_every_visible_test(visible_results, name):
     results = visible_results[name]
@@ -387,6 +392,7 @@ def test_correct_forms_pass_every_visible_test(visible_results, name):
     assert len(results) == VISIBLE_TESTS and not failures, failures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MISTAKES))
 def test_each_mistake_fails_its_visible_test_with_one_line(visible_results, name):
     _, target, check_id = MISTAKES[name]
@@ -401,6 +407,7 @@ def test_each_mistake_fails_its_visible_test_with_one_line(visible_results, name
         assert " raised " in line, line
 
 
+@pytest.mark.slow
 def test_a_missing_zero_grad_is_blamed_on_training_step_not_train(visible_results):
     results = visible_results["no_zero_grad"]
     failed = {t: line for t, (outcome, line) in results.items() if outcome == "failed"}
@@ -408,6 +415,7 @@ def test_a_missing_zero_grad_is_blamed_on_training_step_not_train(visible_result
     assert all("zero_grad" in line for line in failed.values()), failed
 
 
+@pytest.mark.slow
 def test_an_error_not_about_devices_is_not_blamed_on_the_device(visible_results):
     _, line = visible_results["h0_sized_from_time"]["test_forward_keeps_h0_on_the_input_device"]
     assert line.startswith("SimpleRNN.forward raised RuntimeError: Expected hidden size"), line
@@ -416,6 +424,7 @@ def test_an_error_not_about_devices_is_not_blamed_on_the_device(visible_results)
     assert "device" in line and HINTS["device.forward_meta"] in line
 
 
+@pytest.mark.slow
 def test_syntax_error_reads_as_one_line(visible_results, tmp_path):
     results = visible_results["syntax"]
     assert len(results) == VISIBLE_TESTS
@@ -424,15 +433,16 @@ def test_syntax_error_reads_as_one_line(visible_results, tmp_path):
         assert re.fullmatch(r"could not import rnn\.py: SyntaxError on line \d+: .+", line), line
     impl = tmp_path / "rnn.py"
     impl.write_text(SYNTAX_ERROR)
-    proc = run(["python", "-m", "pytest", "exercises", "--impl", str(impl), "-p", "no:cacheprovider"])
+    proc = run([sys.executable, "-m", "pytest", "exercises", "--impl", str(impl), "-p", "no:cacheprovider"])
     assert proc.returncode == 1
     assert proc.stdout.count("could not import rnn.py") == 1, proc.stdout
     (line,) = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
     assert f"{VISIBLE_TESTS} checks need the file" in line, line
 
 
+@pytest.mark.slow
 def test_pytest_exercises_prints_one_line_per_unwritten_function_and_no_traceback():
-    proc = run(["python", "-m", "pytest", "exercises", "-p", "no:cacheprovider"])
+    proc = run([sys.executable, "-m", "pytest", "exercises", "-p", "no:cacheprovider"])
     assert proc.returncode == 1
     lines = [line for line in proc.stdout.splitlines() if line.startswith("FAIL ")]
     assert len(lines) == len(FUNCTIONS), proc.stdout
@@ -442,17 +452,19 @@ def test_pytest_exercises_prints_one_line_per_unwritten_function_and_no_tracebac
     assert f"{VISIBLE_TESTS} failed" in proc.stdout
 
 
+@pytest.mark.slow
 def test_pytest_exercises_against_the_solution_passes():
-    proc = run(["python", "-m", "pytest", "exercises", "--impl", "solutions/rnn.py", "-p", "no:cacheprovider"])
+    proc = run([sys.executable, "-m", "pytest", "exercises", "--impl", "solutions/rnn.py", "-p", "no:cacheprovider"])
     assert proc.returncode == 0, proc.stdout
     assert f"{VISIBLE_TESTS} passed" in proc.stdout
     assert "All visible checks pass" in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_runtime_error_points_at_the_student_line(tmp_path):
     impl = tmp_path / "rnn.py"
     impl.write_text(edit(("        out, _ = self.rnn(x, h0)\n", "        out, _ = self.rnn(x.transpose(0, 2), h0)\n")))
-    proc = run(["python", "-m", "pytest", "exercises", "--impl", str(impl), "-p", "no:cacheprovider",
+    proc = run([sys.executable, "-m", "pytest", "exercises", "--impl", str(impl), "-p", "no:cacheprovider",
                 "-k", "last_time_step"])
     line = next(line for line in proc.stdout.splitlines() if line.startswith("FAIL "))
     number = impl.read_text().splitlines().index("        out, _ = self.rnn(x.transpose(0, 2), h0)") + 1

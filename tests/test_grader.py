@@ -92,6 +92,7 @@ def cohort(tmp_path_factory):
     return out, proc
 
 
+@pytest.mark.slow
 def test_reference_scores_full_marks_with_a_gradescope_file(tmp_path):
     results = tmp_path / "results.json"
     proc = grade(paths.SOLUTION_FILE, results, "--no-quiz")
@@ -108,6 +109,7 @@ def test_reference_scores_full_marks_with_a_gradescope_file(tmp_path):
     assert data["extra_data"]["isolation"]["mode"] == "full"
 
 
+@pytest.mark.slow
 def test_part_two_can_be_left_out(tmp_path):
     results = tmp_path / "results.json"
     proc = grade(paths.SOLUTION_FILE, results, "--no-quiz", "--no-part2")
@@ -117,12 +119,14 @@ def test_part_two_can_be_left_out(tmp_path):
     assert [t["name"] for t in data["tests"]] == [c.name for c in catalogue.CHECKS]
 
 
+@pytest.mark.slow
 def test_grade_without_results_prints_the_table():
     proc = run([sys.executable, "-m", "autograder", "grade", "solutions/rnn.py", "--no-quiz"])
     assert proc.returncode == 0, proc.stderr
     assert "Score: 120 / 120" in proc.stdout
 
 
+@pytest.mark.slow
 def test_help_answers_without_importing_torch():
     code = ("import sys, contextlib, io\nfrom autograder.cli import main\n"
             "for argv in (['--help'], ['grade', '--help'], ['grade-all', '--help'], ['export-grades', '--help'],"
@@ -137,6 +141,7 @@ def test_help_answers_without_importing_torch():
         assert words in help_text
 
 
+@pytest.mark.slow
 def test_stubs_score_zero_and_say_what_is_missing(cohort):
     out, _ = cohort
     data = load(out / "stubs.json")
@@ -146,6 +151,7 @@ def test_stubs_score_zero_and_say_what_is_missing(cohort):
             assert "not implemented yet" in test["output"], test
 
 
+@pytest.mark.slow
 def test_the_quiz_counts_for_everyone_and_the_maximum_is_the_same(cohort):
     out, _ = cohort
     maxima = {load(p)["extra_data"]["max_score"] for p in out.glob("*.json")}
@@ -159,6 +165,7 @@ def test_the_quiz_counts_for_everyone_and_the_maximum_is_the_same(cohort):
     assert quiz["score"] > CODE_TOTAL, "q01 and q02 are keys: the quiz adds points"
 
 
+@pytest.mark.slow
 def test_a_notebook_is_run_cell_by_cell(cohort):
     out, _ = cohort
     data = load(out / "notebook.json")
@@ -169,6 +176,7 @@ def test_a_notebook_is_run_cell_by_cell(cohort):
     assert "timing cell" in data["output"] and "setup" in data["output"]
 
 
+@pytest.mark.slow
 def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tmp_path):
     # `grade rnn.py` skips IPython and matplotlib in the fork server's warm-up (0.7 s); a
     # notebook reaching such a grader imports them inside its own sandbox and loses nothing.
@@ -192,6 +200,7 @@ def test_a_notebook_grades_the_same_on_a_fork_server_warmed_up_for_files_only(tm
     assert status == "graded" and passed == total, proc.stdout
 
 
+@pytest.mark.slow
 def test_scripts_and_notebooks_each_see_what_python_and_jupyter_show_them(cohort):
     out, _ = cohort
     script = load(out / "script_outside_ipython.json")
@@ -220,6 +229,7 @@ def test_the_fork_server_imports_matplotlib_only_for_runs_whose_code_may_plot(tm
         assert intake.may_plot(intake.load(tmp_path / name)) is plots, name
 
 
+@pytest.mark.slow
 def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     out, _ = cohort
     broken = load(out / "broken.json")
@@ -229,6 +239,7 @@ def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     assert several["score"] == 0 and "several rnn.py files" in several["tests"][0]["output"]
 
 
+@pytest.mark.slow
 def test_grade_all_writes_a_csv_and_a_summary(cohort):
     out, proc = cohort
     rows = list(csv.DictReader((out / "grades.csv").open()))
@@ -240,6 +251,7 @@ def test_grade_all_writes_a_csv_and_a_summary(cohort):
     assert "missed:" in proc.stdout
 
 
+@pytest.mark.slow
 def test_grade_all_reads_nbgrader_submitted_layout(tmp_path):
     for student in ("s1", "s2"):
         folder = tmp_path / "submitted" / student / "module11"
@@ -257,6 +269,7 @@ def test_grade_all_reads_nbgrader_submitted_layout(tmp_path):
                                                       "source": "nbgrader timestamp.txt"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, reason",
     [
@@ -279,6 +292,7 @@ def test_grading_that_cannot_run_exits_non_zero_with_one_line(tmp_path, args, re
     assert not (tmp_path / "r.json").exists()
 
 
+@pytest.mark.slow
 def test_a_grader_fault_still_leaves_a_valid_results_file(tmp_path):
     results = tmp_path / "results.json"
     script = "\n".join([
@@ -298,6 +312,7 @@ def test_a_grader_fault_still_leaves_a_valid_results_file(tmp_path):
     assert "NOT GRADED" in proc.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not catalogue.available_accelerators(), reason="needs a CUDA or MPS device")
 def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
     results = tmp_path / "results.json"
@@ -308,6 +323,7 @@ def test_reference_earns_the_accelerator_checks_on_a_real_device(tmp_path):
     assert data["score"] == data["extra_data"]["max_score"] == CODE_TOTAL + 6 * len(devices)
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_run(tmp_path):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     for path in (first, second):
@@ -320,6 +336,7 @@ def test_the_same_seed_gives_the_same_run(tmp_path):
 # --- in-kernel checks (nbgrader) agree with the sandbox -------------------------------
 
 
+@pytest.mark.slow
 def test_in_kernel_checks_award_what_the_sandbox_awards(tmp_path):
     from autograder.inkernel import run_check
 
@@ -420,6 +437,7 @@ def test_the_student_release_holds_no_hidden_check():
             assert not [h for h in hints if h in text], path
 
 
+@pytest.mark.slow
 def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_path):
     # A fault after grading (here: writing the results of one student) costs that student a
     # grader_error results file flagged for regrade; the others are graded and grades.csv written.
@@ -448,6 +466,7 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
     assert set(rows) == {"alice", "bob"}
 
 
+@pytest.mark.slow
 def test_the_fork_server_starts_before_the_judge_imports_torch():
     # Both processes pay about a second for torch's import: side by side, not one after the other.
     script = "\n".join([

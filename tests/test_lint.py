@@ -2,7 +2,11 @@
 
 import sys
 
+import pytest
+
 from tests.conftest import run
+
+pytestmark = pytest.mark.slow  # ruff runs in a subprocess
 
 
 def test_ruff_finds_nothing():

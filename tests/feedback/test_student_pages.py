@@ -284,6 +284,7 @@ def test_feedback_reads_no_hidden_material():
                     name == a or name.startswith(a + ".") for a in allowed), (path.name, name)
 
 
+@pytest.mark.slow
 def test_writing_pages_imports_no_torch(cohort_dir):
     code = ("import sys; from pathlib import Path; from autograder.feedback import write_all; "
             f"write_all(Path({str(cohort_dir)!r})); "

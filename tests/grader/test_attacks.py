@@ -39,6 +39,8 @@ from tests.grader.common import (
     processes_with,
 )
 
+pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
+
 ALL = set(IDS)
 FORWARD_LOST = ALL - {"forward.shapes", "forward.matches_reference", "forward.last_time_step",
                       "forward.batch_independence", "device.forward_meta"}

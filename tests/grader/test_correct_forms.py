@@ -10,6 +10,8 @@ import pytest
 from tests.grader.common import CORE_TOTAL, IDS, SOLUTION, TOTAL, assert_valid_results, by_check, grade_all
 from tests.variants import CORRECT, INLINE_TRAIN, MAIN
 
+pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
+
 
 def _cells(text: str = SOLUTION) -> dict[str, str]:
     """The solution cut where a student would cut it into notebook cells."""

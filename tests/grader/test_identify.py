@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from autograder.judge.replica import LAST, identify
@@ -60,6 +61,7 @@ def test_no_constant_answer_passes_for_a_prediction_whatever_the_seed():
             assert len(set(logits.argmax(dim=0).tolist())) > 1, f"seed {seed}"
 
 
+@pytest.mark.slow
 def test_a_constant_answer_to_predict_identifies_no_reading_of_the_logits():
     # Whatever the plan draws, `zeros` is judged as coming from no model, in no mode.
     from types import SimpleNamespace
@@ -106,6 +108,7 @@ def _seed_with_all_negative_logits() -> int:
     raise AssertionError("no seed in 1000 gives all-negative logits")
 
 
+@pytest.mark.slow
 def test_relu_after_fc_costs_the_logits_check_alone_even_when_its_output_is_all_zeros(tmp_path):
     # With logits all negative, `relu(fc(...))` returns zeros: the shape check must not call
     # that "not computed from the RNN's outputs", nor the batch check "the same logits for every

@@ -17,6 +17,8 @@ import quizzes
 from tests.conftest import ROOT
 from tests.grader.common import SOLUTION, by_check, grade_all
 
+pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
+
 SECRET = "intake-secret-4f1d"
 SPREADSHEET_NAMES = ['=HYPERLINK("evil.example","click")', "+cmd", "-2+3", "@SUM(A1)"]
 QUIZ_BACKTRACK = "q01 = " + "a, " * 5000 + "!\nq02 = [" + "a " * 30 + "\n"

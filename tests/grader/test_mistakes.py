@@ -22,6 +22,8 @@ from tests.grader.common import (
     write_variants,
 )
 
+pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
+
 H0 = "        h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device, dtype=x.dtype)\n"
 RUN = "        out, _ = self.rnn(x, h0)\n"
 READOUT = "        return self.fc(out[:, -1, :])\n"

@@ -42,6 +42,7 @@ def test_the_same_tree_gives_the_same_bytes(built, tmp_path):
     assert again.read_bytes() == built.read_bytes()
 
 
+@pytest.mark.slow
 def test_scripts_take_every_autograder_path_from_one_variable():
     for name in ("setup.sh", "run_autograder"):
         text = (PROJECT_ROOT / "autograder" / "gradescope" / name).read_text()
@@ -65,6 +66,7 @@ def _calls(log: Path) -> list[tuple[str, str]]:
     return [tuple(line.split("|", 1)) for line in log.read_text().splitlines()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("torch_env, baked, expected", [
     (None, None, f"torch>=2.2 {CPU_INDEX}"),
     ("torch==2.13.0", None, "torch==2.13.0"),
@@ -87,6 +89,7 @@ def test_setup_installs_cpu_torch_by_default_and_honours_the_switch(tmp_path, to
     assert args.index(f"-m pip install {expected}") < args.index("-m pip install -e .")
 
 
+@pytest.mark.slow
 def test_run_autograder_grades_the_submission_into_results(tmp_path, built):
     root = unpack_like_gradescope(built, tmp_path / "autograder")
     env, log = _stub_python(tmp_path)

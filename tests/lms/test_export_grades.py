@@ -284,6 +284,7 @@ def test_out_must_be_a_file_in_an_existing_folder(cli, results, tmp_path):
     assert ran.code == 2 and "does not exist" in ran.err
 
 
+@pytest.mark.slow
 def test_help_explains_and_the_export_never_imports_torch(results, tmp_path):
     code = (
         "import argparse, sys\n"

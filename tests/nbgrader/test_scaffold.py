@@ -56,6 +56,7 @@ def test_init_makes_a_course_local_exchange(tmp_path):
     assert "/srv/nbgrader" not in config.split("c.Exchange.root")[1]
 
 
+@pytest.mark.slow
 def test_nbgrader_reads_the_exchange_root_from_the_course_folder(tmp_path):
     course = tmp_path / "course"
     init_course(course, course_id="dl-2026")
@@ -63,6 +64,7 @@ def test_nbgrader_reads_the_exchange_root_from_the_course_folder(tmp_path):
     assert view == {"root": str((course / EXCHANGE_DIR).resolve()), "course_id": "dl-2026"}
 
 
+@pytest.mark.slow
 def test_exchange_moves_with_the_course_folder(tmp_path):
     init_course(tmp_path / "first")
     (tmp_path / "first").rename(tmp_path / "moved")
@@ -97,6 +99,7 @@ def test_umask_does_not_change_the_mode(tmp_path):
     assert stat.S_IMODE(exchange.stat().st_mode) == EXCHANGE_MODE
 
 
+@pytest.mark.slow
 def test_cli_names_the_exchange(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "autograder.nbgrader_course", "init",
                            str(tmp_path / "c")], cwd=ROOT, capture_output=True, text=True,

@@ -12,6 +12,7 @@ from quizzes.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_module_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "quizzes", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)

@@ -171,6 +171,7 @@ def test_sample_cohort_is_shipped_and_up_to_date():
     assert 20 <= len(files) <= 40
 
 
+@pytest.mark.slow
 def test_sample_cohort_analysis_from_the_command_line(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "quizzes", "analyze", "quizzes/samples/cohort",

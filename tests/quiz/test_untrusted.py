@@ -344,6 +344,7 @@ def test_full_marks_keep_the_option_feedback(bank):
 
 # --- importable without torch, and fast ------------------------------------------------
 
+@pytest.mark.slow
 def test_scoring_imports_only_the_standard_library():
     code = ("import sys, time; t = time.perf_counter(); import quizzes; "
             "quizzes.autograder_tests('q01 = \"b\"'); "
@@ -357,6 +358,7 @@ def test_scoring_imports_only_the_standard_library():
     assert float(seconds) < 1.0
 
 
+@pytest.mark.slow
 def test_parsing_never_loads_the_key():
     """The grader parses answers in the student's sandbox, where the bank must not be."""
     code = ("import sys, quizzes, quizzes.answers as a; "
