@@ -62,7 +62,17 @@ def add_arguments(parser) -> None:
     lateness.add_arguments(push)
 
 
+# What the lti extra installs (pyproject.toml): the core grades without them.
+LTI_EXTRA = {"jwt": "PyJWT", "cryptography": "cryptography", "requests": "requests"}
+
+
 def run(args) -> int:
+    import importlib.util
+
+    missing = [package for module, package in LTI_EXTRA.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise UsageError(f"lti push needs the lti extra ({', '.join(missing)} not installed): "
+                         'pip install -e ".[lti]"')
     from ..lms import lateness
     from ..lms.lti.push import push
 

@@ -150,8 +150,8 @@ def push(results: Path, config_path: Path, id_map_path: Path | None, policy, dry
 
             from . import token  # noqa: F401  (pyjwt and cryptography)
         except ImportError as exc:
-            raise LtiError(f"lti push needs {exc.name} (PyJWT[crypto], requests): reinstall the project "
-                           "with `pip install -e .`") from None
+            raise LtiError(f"lti push needs {exc.name} (PyJWT[crypto], requests): install the lti extra "
+                           'with `pip install -e ".[lti]"`') from None
         if todo:
 
             with requests.Session() as session:
