@@ -12,15 +12,18 @@ Build the zip to upload in Gradescope (Configure Autograder > Zip file upload;
 base image Ubuntu 22.04 or later, for Python 3.10+).
 
 Gradescope unpacks the zip's contents into /autograder/source, so setup.sh,
-run_autograder, pyproject.toml, README.md and the folders grading needs
+run_autograder, pyproject.toml, README.md, constraints.txt and the folders grading needs
 (autograder/, quizzes/, solutions/, exercises/) sit at the zip's root. Caches,
 dot-files and the project's tests stay out; every entry has a fixed date, so
 the same files always give the same zip.
 
-setup.sh installs the CPU-only PyTorch build (Gradescope has no GPU; the
-default Linux wheel is about 3 GB), then the project. --torch-pip-args sets
-another default for its TORCH_PIP_ARGS, e.g.
-  --torch-pip-args "torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"
+setup.sh installs every package at the version CI tested (constraints.txt):
+PyTorch first, as its CPU-only build (Gradescope has no GPU; the default Linux
+wheel is about 3 GB), then the project; last, `python3 -m autograder selftest`
+fails the image's build if grading is not right there. --torch-pip-args sets
+another default for its TORCH_PIP_ARGS (the build and its index; the version
+is constraints.txt's), e.g.
+  --torch-pip-args "torch --index-url https://download.pytorch.org/whl/cu126"
 run_autograder grades $AUTOGRADER_ROOT/submission (default /autograder) into
 results/results.json.
 

@@ -2,7 +2,7 @@
 
 Gradescope unpacks the zip into ``/autograder/source`` and runs ``setup.sh``
 from there, then copies ``run_autograder`` to ``/autograder``. So the zip's
-root holds ``setup.sh``, ``run_autograder``, ``pyproject.toml``, ``README.md``
+root holds ``setup.sh``, ``run_autograder``, ``pyproject.toml``, ``README.md``, ``constraints.txt``
 and the folders grading needs (``autograder/``, ``quizzes/``, ``solutions/``,
 ``exercises/``), not a ``source/`` folder. Caches, dot-files, build output and
 the project's tests stay out. Every entry has the same fixed date and a mode
@@ -26,9 +26,9 @@ from ..paths import PROJECT_ROOT
 SCRIPTS_DIR = Path(__file__).resolve().parent
 SCRIPTS = ("setup.sh", "run_autograder")
 FOLDERS = ("autograder", "quizzes", "solutions", "exercises")
-FILES = ("pyproject.toml", "README.md")
+FILES = ("pyproject.toml", "README.md", "constraints.txt")  # constraints.txt: the versions setup.sh installs
 OPTIONAL_FILES = ("LICENSE", "LICENSE.md", "LICENSE.txt")
-NEEDED = ("pyproject.toml", "README.md", "autograder/__main__.py", "solutions/rnn.py",
+NEEDED = ("pyproject.toml", "README.md", "constraints.txt", "autograder/__main__.py", "solutions/rnn.py",
           "quizzes/bank.toml")
 SKIP_DIRS = {"__pycache__", "tests", "build", "dist", "node_modules"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".zip", ".egg-info", ".tmp")

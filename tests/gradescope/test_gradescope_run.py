@@ -3,14 +3,16 @@
 setup.sh runs for real against this machine's package index, in a virtual
 environment made with --system-site-packages so that the installed
 torch==2.13.0 satisfies it; TORCH_PIP_ARGS (the documented switch) replaces
-the CPU index, which CI cannot reach. run_autograder runs unmodified, with
-its --sandbox full,container.
+the CPU index, which CI cannot reach, and the zip's constraints.txt pins that
+torch (the CPU wheel on this machine's disk) instead of the newest, a 3 GB CUDA
+build here. run_autograder runs unmodified, with its --sandbox full,container.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,11 +50,15 @@ def test_zip_installs_and_grades_a_submission_like_gradescope(tmp_path, venv):
     zip_path = tmp_path / "autograder.zip"
     bundle.build(zip_path)  # with its default TORCH_PIP_ARGS: the CPU index
     root = unpack_like_gradescope(zip_path, tmp_path / "autograder")
+    constraints = root / "source" / "constraints.txt"
+    pinned = re.sub(r"^torch==\S+", "torch==2.13.0", constraints.read_text(), flags=re.M)
+    assert pinned.count("torch==2.13.0") >= 1 and pinned != constraints.read_text()
+    constraints.write_text(pinned)
     shutil.copy(PROJECT_ROOT / "solutions" / "rnn.py", root / "submission" / "rnn.py")
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PATH=f"{venv / 'bin'}:{env['PATH']}", AUTOGRADER_ROOT=str(root),
-               TORCH_PIP_ARGS="torch==2.13.0", PYTHONDONTWRITEBYTECODE="1")
+               TORCH_PIP_ARGS="torch", PYTHONDONTWRITEBYTECODE="1")
     setup = _run(["bash", str(root / "source" / "setup.sh")], env=env, cwd=root)
     assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
     assert "setup.sh: torch 2.13.0" in setup.stdout and "CPU-only" in setup.stdout
