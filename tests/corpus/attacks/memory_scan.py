@@ -9,15 +9,18 @@ for fields in regions:
     start, end = (int(x, 16) for x in fields[0].split("-"))
     if "r" not in fields[1] or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]", "[vvar_vclock]")):
         continue
-    try:
-        data = ctypes.string_at(start, end - start)
-    except Exception:
-        continue
-    for head, tail in needles:
-        index = data.find(head)
-        while index >= 0:
-            if data[index + len(head):index + len(head) + len(tail)] == tail:
-                found.add(len(head) + len(tail))
-                break
-            index = data.find(head, index + 1)
+    # in slices of 16 MiB (overlapping by a needle), so that a large mapping (a CUDA build of
+    # torch maps gigabytes) is searched without copying it whole into memory
+    for at in range(start, end, 16 << 20):
+        try:
+            data = ctypes.string_at(at, min(end, at + (16 << 20) + 64) - at)
+        except Exception:
+            break
+        for head, tail in needles:
+            index = data.find(head)
+            while index >= 0:
+                if data[index + len(head):index + len(head) + len(tail)] == tail:
+                    found.add(len(head) + len(tail))
+                    break
+                index = data.find(head, index + 1)
 print("MEMORY-SCAN", "FOUND " + " ".join(map(str, sorted(found))) if found else "clean")
