@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 SOURCES = sorted(p for folder in ("tests", "autograder", "quizzes", "exercises", "solutions", ".ci")
                  for p in (ROOT / folder).rglob("*.py")
-                 if "corpus" not in p.relative_to(ROOT).parts)
+                 if "corpus" not in p.relative_to(ROOT).parts) + [ROOT / ".ci" / "lock"]
 TESTS = [p for p in SOURCES if p.relative_to(ROOT).parts[0] == "tests"]
 BARE_PROGRAMS = {"python", "python3", "pip", "pip3", "pytest"}
 
@@ -68,16 +68,29 @@ def compared_with_itself(path: Path) -> list[str]:
     return found
 
 
+def imports_tests(path: Path) -> list[str]:
+    """The package runs without its tests folder: it never imports from it."""
+    found = []
+    for node in _nodes(path):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if any(name == "tests" or name.startswith("tests.") for name in names):
+            found.append(_where(path, node))
+    return found
+
+
+PACKAGE = [p for p in SOURCES if p.relative_to(ROOT).parts[0] in ("autograder", "quizzes")]
 RULES = {
     "use sys.executable (and -m pip, -m pytest)": (bare_programs, SOURCES),
     "import it where it is needed (a fixture or the test)": (module_level_importorskip, TESTS),
     "assert the one spelling the code must produce": (either_spelling, TESTS),
     "compare with an independent expectation": (compared_with_itself, TESTS),
+    "move what the package needs into the package": (imports_tests, PACKAGE),
 }
 
 
 def test_the_rules_see_the_files_they_guard():
-    assert ROOT / "tests" / "conftest.py" in TESTS and ROOT / "autograder" / "benchmark.py" in SOURCES
+    assert ROOT / "tests" / "conftest.py" in TESTS and ROOT / "autograder" / "benchmark" / "bwrap.py" in PACKAGE
 
 
 @pytest.mark.parametrize("advice", list(RULES))
@@ -92,6 +105,7 @@ def test_the_suite_keeps_the_rule(advice):
     (module_level_importorskip, 'import pytest\ndistributed = pytest.importorskip("distributed")'),
     (either_spelling, 'assert "Score" in html or "score" in html'),
     (compared_with_itself, "assert export(fmt, bank) == export(fmt, bank)"),
+    (imports_tests, "def build():\n    from tests.nbgrader.course import submission"),
 ])
 def test_each_rule_catches_the_slip_it_names(tmp_path, rule, slip):
     path = tmp_path / "test_slip.py"
