@@ -19,9 +19,17 @@ def test_quick_start_has_exactly_the_two_commands():
 
 def test_ci_runs_the_readme_test_command_after_pinning_torch():
     script = (ROOT / ".ci" / "run").read_text()
-    assert 'pip install --quiet "torch==2.13.0"' in script
-    assert script.index("torch==2.13.0") < script.index(TESTS)
-    assert TESTS in script.splitlines()
+    newest = script.split("job_newest() {", 1)[1].split("\n}\n", 1)[0]
+    lines = [line.strip() for line in newest.splitlines()]
+    assert lines.index('python -m pip install --quiet "torch==2.13.0"') < lines.index(TESTS)
+
+
+def test_every_ci_job_runs_the_selftest():
+    script = (ROOT / ".ci" / "run").read_text()
+    jobs = re.findall(r"^job_(\w+)\(\) \{\n(.*?)^\}$", script, re.M | re.S)
+    assert {name for name, _ in jobs} == {"newest", "oldest", "py313", "py310"}
+    for name, body in jobs:
+        assert "python -m autograder selftest" in [line.strip() for line in body.splitlines()], name
 
 
 def test_gradescope_entry_point_uses_the_documented_command():
