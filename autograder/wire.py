@@ -13,8 +13,15 @@ Order of a worker's life, as frames on the response pipe::
 
     confined | refused        before the submission is read: trustworthy
     intake                    the submission parsed (quiz answers, cells): still trustworthy
+    grader-fault              the grader's own code failed before student code ran: trustworthy
     ready | load-failed       student code has run from here on: attacker-written
-    {id, ok, info, error} + tensors, one per probe request
+    {id, ok, info, error | grader_fault} + tensors, one per probe request
+
+``error`` is the student's code failing; ``grader_fault`` (stage, type, message,
+where) is the worker's own code failing, which the judge records as a
+``grader_error`` and never charges. After student code has run, a claimed
+grader fault is attacker-written too: it can only get its sender flagged for a
+regrade, never points.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ MAX_LIST = 512  # longest list kept from a worker message
 
 # --- events (worker -> judge, before probes) ---------------------------------------------------
 CONFINED, REFUSED, INTAKE, READY, LOAD_FAILED = "confined", "refused", "intake", "ready", "load-failed"
+GRADER_FAULT = "grader-fault"
 
 # --- probe kinds (judge -> worker requests) ------------------------------------------------------
 CONSTRUCT = "construct"  # build SimpleRNN(I, H, O): report its layers and parameter shapes
@@ -244,6 +252,15 @@ def error(value: Any) -> ErrorInfo | None:
     where = value.get("where")
     return {"type": text(value.get("type"), 80) or "Error", "message": text(value.get("message"), 400),
             "where": text(where, 120) if where is not None else None}
+
+
+def fault(value: Any) -> str | None:
+    """A worker-reported fault of the grader's own code, as one bounded line; None when absent."""
+    if not isinstance(value, dict):
+        return None
+    where = text(value.get("where"), 160)
+    return (f"{text(value.get('stage'), 60) or 'worker'}: {text(value.get('type'), 80) or 'Error'}: "
+            f"{text(value.get('message'), 300)}" + (f" [{where}]" if where else ""))
 
 
 def tensor(tensors: dict, name: str, shape: tuple[int, ...] | None = None, dtype=None,

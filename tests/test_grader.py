@@ -59,7 +59,7 @@ NOTEBOOK_SHELL_HERE = """import os, sys
 shell = get_ipython()
 assert __IPYTHON__ and sys.modules["__main__"].__dict__ is shell.user_ns
 assert shell.profile_dir.location.startswith(os.getcwd()) and os.path.isdir(shell.profile_dir.location)
-assert _dh == [os.getcwd()]
+assert [str(d) for d in _dh] == [os.getcwd()]  # str or Path, by IPython version
 display("displayed")"""
 
 
@@ -439,7 +439,8 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
         f"sys.exit(cli.main(['grade-all', {str(cohort)!r}, '--out', {str(out)!r}, '--no-feedback']))",
     ])
     proc = run([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # graded, loudly: the grader failed someone
+    assert "GRADER ERROR: the grader itself failed on 1 student(s): bob" in " ".join(proc.stderr.split())
     alice, bob = load(out / "alice.json"), load(out / "bob.json")
     assert alice["extra_data"]["status"] == "graded" and alice["score"] == CODE_TOTAL
     assert bob["extra_data"]["status"] == "grader_error" and bob["score"] == 0

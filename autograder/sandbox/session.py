@@ -44,7 +44,7 @@ class ProbeResult:
     info: dict = field(default_factory=dict)
     tensors: dict = field(default_factory=dict)
     error: wire.ErrorInfo | None = None
-    problem: str | None = None  # "timeout", "crash", "protocol", "load", "refused"
+    problem: str | None = None  # "timeout", "crash", "protocol", "load", "refused", "grader"
 
 
 @dataclass
@@ -59,6 +59,21 @@ class Opening:
     ready: bool = False
     cells: list = field(default_factory=list)
     load_error: wire.ErrorInfo | None = None
+    grader_fault: str | None = None  # the worker's own code failed (never the student's)
+
+
+def _grader_fault_result(fault: str) -> ProbeResult:
+    return ProbeResult(False, problem="grader",
+                       error={"type": "GraderFault", "message": fault, "where": None})
+
+
+def probe_result(message: dict, tensors: dict) -> ProbeResult:
+    """A probe's answer as the judge reads it: the student's result, or a fault of the grader's."""
+    fault = wire.fault(message.get("grader_fault"))
+    if fault is not None:
+        return _grader_fault_result(fault)
+    return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
+                       tensors=tensors, error=wire.error(message.get("error")))
 
 
 class _Output:
@@ -100,6 +115,7 @@ class Session:
         self.peak_memory: int | None = None
         self.oom = False
         self.dead: Opening | None = None  # a restarted worker that could not load: no more tries
+        self.grader_faults: list[str] = []  # faults of the grader's own code, in any worker of this session
 
     # --- workers ------------------------------------------------------------------------------
 
@@ -154,6 +170,10 @@ class Session:
         opening.measures = [wire.text(m, 120) for m in wire.sequence(message.get("measures"), 40)]
         try:
             opening.intake = self._event(min(self.deadline, time.monotonic() + self.limits.import_timeout_s))
+            if opening.intake.get("event") == wire.GRADER_FAULT:
+                self._fault(opening, opening.intake)
+                opening.intake = None
+                return opening
             if opening.intake.get("event") != wire.INTAKE or opening.intake.get("unreadable"):
                 self.stop()
                 return opening
@@ -171,11 +191,18 @@ class Session:
         if message.get("event") == wire.READY:
             opening.ready = True
             opening.cells = wire.sequence(message.get("cells"), 2000)
+        elif message.get("event") == wire.GRADER_FAULT:
+            self._fault(opening, message)
         else:
             opening.load_error = wire.error(message.get("error")) or {
                 "type": "Protocol", "message": "the worker sent an unexpected message", "where": None}
             self.stop()
         return opening
+
+    def _fault(self, opening: Opening, message: dict) -> None:
+        opening.grader_fault = wire.fault(message.get("fault")) or "worker: an unnamed fault"
+        self.grader_faults.append(opening.grader_fault)
+        self.stop()
 
     def _event(self, deadline: float) -> dict:
         message, _ = wire.read_frame(self.pipes[1], deadline, max_blob=0)
@@ -208,6 +235,8 @@ class Session:
         probe_id = probe_id or kind
         if self.worker is None:
             if self.dead is not None:
+                if self.dead.grader_fault:
+                    return _grader_fault_result(self.dead.grader_fault)
                 return ProbeResult(False, problem="load", error=self.dead.load_error)
             if time.monotonic() >= self.deadline:
                 return ProbeResult(False, problem="timeout", error={
@@ -215,6 +244,8 @@ class Session:
             opening = self.start()
             if not opening.ready:
                 self.dead = opening
+                if opening.grader_fault:
+                    return _grader_fault_result(opening.grader_fault)
                 return ProbeResult(False, problem="load", error=opening.load_error or {
                     "type": "Refused", "where": None, "message": opening.refusal or "could not restart"})
         timeout = timeout_s or self.limits.check_timeout_s
@@ -242,8 +273,10 @@ class Session:
             self.stop()
             return ProbeResult(False, problem="protocol", error={
                 "type": "Protocol", "where": None, "message": f"sent malformed data back: {exc}"})
-        return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
-                           tensors=returned, error=wire.error(message.get("error")))
+        result = probe_result(message, returned)
+        if result.problem == "grader":
+            self.grader_faults.append(f"{probe_id}: {result.error['message']}")
+        return result
 
     def close(self) -> None:
         self.stop()
