@@ -86,6 +86,7 @@ def build(grade, submission, options, seed: int | None) -> dict:
                            "files": list(submission.files), "notes": list(submission.notes)},
             "submitted_at": submission.submitted_at,
             "grader_version": options.key()["grader_version"],
+            "selftest": options.selftest,
             "options": options.key(),
             "seed": seed,
             "loss_curve": grade.loss_curve,
@@ -95,6 +96,46 @@ def build(grade, submission, options, seed: int | None) -> dict:
             "grader_errors": grade.grader_errors,
         },
         "tests": tests,
+    }
+
+
+def build_for(grader, grade, submission, options) -> dict:
+    """results.json for ``grade``; a fault while building it is the grader's, never the student's:
+    the student is then ``grader_error`` (through the same builder, or, if that fails too, through
+    :func:`fault_record`, which depends on nothing else)."""
+    seed = grader.plan.seed
+    try:
+        return build(grade, submission, options, seed)
+    except Exception as exc:  # noqa: BLE001 - ours: flagged for a regrade
+        try:
+            return build(grader.failed(exc), submission, options, seed)
+        except Exception as again:  # noqa: BLE001 - the builder itself is broken
+            import quizzes
+
+            maximum = sum(c.points for c in grader.catalogue) + (
+                quizzes.load_bank().total_points if options.quiz else 0.0)
+            faults = [f"results: {type(e).__name__}: {e}" for e in (exc, again)]
+            return fault_record(submission, maximum, faults, seed)
+
+
+def fault_record(submission, max_score: float, faults: list[str], seed: int | None = None) -> dict:
+    """The smallest valid results file for a student the grader failed on: status ``grader_error``,
+    flagged for a regrade, no score. Used when the ordinary builder cannot run."""
+    reason = f"grader failure: {faults[0]}" if faults else "grader failure"
+    return {
+        "score": 0.0, "execution_time": 0.0, "output_format": "text", "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "output": ("NOT GRADED YET: the grader itself failed on this submission; your instructor has been "
+                   "told and will regrade it (flagged for regrade)"),
+        "extra_data": {"schema": schema.SCHEMA, "student": getattr(submission, "name", "?"),
+                       "status": schema.GRADER_ERROR, "regrade_reason": reason, "max_score": max_score,
+                       "parts": {}, "isolation": {"mode": "unknown", "measures": []},
+                       "submission": {"kind": getattr(submission, "kind", "?"),
+                                      "sha256": getattr(submission, "sha256", ""), "files": [], "notes": []},
+                       "submitted_at": getattr(submission, "submitted_at", None), "seed": seed,
+                       "loss_curve": None, "notebook_cells": [], "processes_killed": 0,
+                       "peak_memory_bytes": None, "grader_errors": list(faults)},
+        "tests": [],
     }
 
 

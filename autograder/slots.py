@@ -73,6 +73,7 @@ def _process_grader(options, slots: int = 1):
 def _close_grader() -> None:
     global _grader
     if _grader is not None:
+        _selftests.pop(id(_grader), None)
         _grader.close()
         _grader = None
 
@@ -82,10 +83,7 @@ def grade_job(job: Job, options, slots: int = 1) -> tuple[str, dict, dict]:
     from . import results
 
     grader = _process_grader(options, slots)
-    try:
-        data = results.build(grader.grade(job.submission), job.submission, options, grader.plan.seed)
-    except Exception as exc:  # noqa: BLE001 - one student's failure is that student's: the cohort goes on
-        data = results.build(grader.failed(exc), job.submission, options, grader.plan.seed)
+    data = results.build_for(grader, grader.grade(job.submission), job.submission, options)
     return job.stem, data, process_facts(grader)
 
 
@@ -98,9 +96,30 @@ def process_facts(grader) -> dict:
             "mode": grader.mode, "isolation": grader.isolation}
 
 
+class SelftestFailed(RuntimeError):
+    """The grader of this process scored its known submissions wrongly: it must not grade anyone."""
+
+
+_selftests: dict[int, dict] = {}  # id(grader) -> its self-test's summary
+
+
 def start_grader(options, slots: int = 1) -> dict:
-    """Make this process's grader now (so that start-up happens at once); its facts."""
-    return process_facts(_process_grader(options, slots))
+    """Make this process's grader now (so that start-up happens at once) and, unless the run skips
+    it, self-test it on its own fork server and plan; its facts. Raises SelftestFailed."""
+    grader = _process_grader(options, slots)
+    facts = process_facts(grader)
+    if options.selftest != "skipped":
+        summary = _selftests.get(id(grader))
+        if summary is None:
+            from .judge import selftest
+
+            report = selftest.run(grader)
+            summary = _selftests[id(grader)] = report.summary()
+            summary["lines"] = report.lines()
+        if summary["status"] != "passed":
+            raise SelftestFailed("\n".join(summary["lines"]))
+        facts["selftest"] = summary
+    return facts
 
 
 # --- this machine ------------------------------------------------------------------------------------

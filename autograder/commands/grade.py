@@ -57,8 +57,7 @@ def run(args) -> int:
     except (MissingReference, SandboxUnavailable) as exc:
         return _fail(str(exc))
     try:
-        grade = grader.grade(submission)
-        data = results.build(grade, submission, options, grader.plan.seed)
+        data = results.build_for(grader, grader.grade(submission), submission, options)
     finally:
         grader.close()
     if results_file is not None:

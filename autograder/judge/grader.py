@@ -31,6 +31,11 @@ from .runner import Outcome, Runner
 VERSION = "2.0"
 
 
+class GraderBroken(SandboxUnavailable):
+    """The grader's own code fails before any student is graded (a broken install): nothing runs.
+    A kind of SandboxUnavailable so that every command refuses it the same way (exit status 2)."""
+
+
 @dataclass
 class Options:
     """What changes how a submission is graded (and so is part of the resume key)."""
@@ -43,6 +48,7 @@ class Options:
     seed: int | None = None
     uid_base: int | None = None
     hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
+    selftest: str = "not run"  # "passed" when grade-all's self-test ran first, "skipped" with --skip-selftest
     notebooks: bool = True  # the run may hold notebooks: the fork server warms up IPython (speed only)
     plots: bool = True  # the run's code may import matplotlib: the fork server does first (speed only)
 
@@ -50,7 +56,7 @@ class Options:
         from quizzes.scoring import DEFAULT_SCHEME
 
         return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME,
-                "grader_version": VERSION,
+                "grader_version": VERSION, "selftest": self.selftest != "skipped",
                 "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
                            self.limits.total_timeout_s, self.limits.memory_bytes]}
 
@@ -175,6 +181,10 @@ class Grader:
                      for m in opening.refused if m in modes.FIXES]
             return f"{opening.refusal} (missing: {', '.join(opening.refused)})" + (
                 f"; to fix: {'; '.join(dict.fromkeys(fixes))}" if fixes else "")
+        if opening.grader_fault:  # not the sandbox: our own code, and it would fail every student
+            raise GraderBroken(f"cannot grade: the grader's own code failed in its trial worker "
+                               f"({opening.grader_fault}). Nothing was run. Check this installation with "
+                               "`python -m autograder selftest`.")
         return f"the trial worker failed: {opening.load_error}"
 
     @property
@@ -204,13 +214,20 @@ class Grader:
         return grade
 
     def failed(self, exc: BaseException, started: float | None = None) -> Grade:
-        """The grade of a submission the grader itself failed on: flagged for a regrade."""
-        grade = self._nothing(results_schema.GRADER_ERROR, time.monotonic() if started is None else started,
-                              "the grader itself failed on this submission; your instructor has "
-                              "been told (regrade once it is fixed)")
+        """The grade of a submission the grader itself failed on (in this process): flagged for a regrade."""
         where = traceback.extract_tb(exc.__traceback__)
-        grade.grader_errors.append(f"{type(exc).__name__}: {exc} [{where[-1].name if where else '?'}]")
-        grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
+        return self.faulted([f"judge: {type(exc).__name__}: {exc} [{where[-1].name if where else '?'}]"],
+                            time.monotonic() if started is None else started)
+
+    def faulted(self, faults: list[str], started: float) -> Grade:
+        """The grade of a submission the grader's own code failed on, anywhere (judge, probes,
+        loader, shell): ``grader_error``, flagged for a regrade, never a score."""
+        grade = self._nothing(results_schema.GRADER_ERROR, started,
+                              "not graded yet: the grader itself failed on this submission; your "
+                              "instructor has been told and will regrade it once it is fixed")
+        grade.grader_errors = list(faults)
+        grade.reason = f"grader failure: {faults[0]}" + (f" (and {len(faults) - 1} more)" if len(faults) > 1
+                                                         else "")
         return grade
 
     def _nothing(self, status: str, started: float, message: str, quiz_sheet: dict | None = None) -> Grade:
@@ -233,6 +250,11 @@ class Grader:
                 grade.reason = f"sandbox refused: {opening.refusal} (missing: {', '.join(opening.refused)})"
             else:
                 grade = self._judge_opened(session, submission, opening)
+                faults = [*session.grader_faults, *grade.grader_errors]
+                if faults:  # ours, wherever it arose: never a score
+                    notes, cells = grade.notes, grade.cells
+                    grade = self.faulted(list(dict.fromkeys(faults)), started)
+                    grade.notes, grade.cells = notes, cells
         finally:
             session.close()
         grade.printed, grade.printed_dropped = session.printed()
