@@ -49,6 +49,9 @@ def add_arguments(parser) -> None:
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="grade on a Dask distributed cluster (e.g. tcp://host:8786) instead of here")
     run.add_argument("--no-feedback", action="store_true", help="write no feedback pages and no report")
+    run.add_argument("--skip-selftest", action="store_true",
+                     help="do not self-test the grader before grading (see `python -m autograder selftest`); "
+                          "every results file then says the self-test was skipped")
     options_module.add_arguments(parser)
 
 
@@ -64,6 +67,7 @@ def run(args) -> int:
     from .. import cohort, intake, results
     from ..judge.reference import MissingReference
     from ..sandbox.modes import SandboxUnavailable
+    from ..slots import SelftestFailed
 
     root, out = Path(args.submissions).absolute(), Path(args.out).absolute()
     if args.jobs < 1:
@@ -85,6 +89,8 @@ def run(args) -> int:
         return _fail(f"cannot write to {args.out}: {exc}")
     csv_path = Path(args.csv).absolute() if args.csv else out / cohort.CSV_NAME
     options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent)])
+    # Graded only once the self-test passed on the very grader (fork server, plan) that grades them.
+    options.selftest = "skipped" if args.skip_selftest else "passed"
     if options.seed is None:
         from ..judge import new_seed
 
@@ -95,6 +101,7 @@ def run(args) -> int:
     started = time.monotonic()
     slots = None
     graded: list[dict] = []
+    unwritten: list[str] = []  # students whose results file could not be written (a full disk, say)
     interrupted = False
     try:
         if jobs:
@@ -102,11 +109,15 @@ def run(args) -> int:
                 slots = _slots(options, args, len(jobs))
             except (MissingReference, SandboxUnavailable) as exc:
                 return _fail(str(exc))
+            except SelftestFailed as exc:
+                return _fail(f"refusing to grade: the grader failed its self-test on this machine.\n{exc}\n"
+                             "Fix the installation (python -m autograder selftest shows the same), or pass "
+                             "--skip-selftest to grade anyway (every results file then says so).")
             except Exception as exc:  # noqa: BLE001 - a slot that cannot start (Dask, a sandbox) is reported
                 if type(exc).__name__ in ("WorkerRefused", "SandboxUnavailable", "MissingReference"):
                     return _fail(str(exc))
                 raise
-            graded = _grade(slots, jobs, out, key, not args.no_feedback, len(skipped))
+            graded = _grade(slots, jobs, out, key, not args.no_feedback, unwritten)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -119,7 +130,10 @@ def run(args) -> int:
         if not args.no_feedback:
             _report(out)
         _manifest(out, options, slots, started, len(graded), len(skipped))
-    _summary(out, graded, skipped)
+    faulted = _summary(out, graded, skipped)
+    if args.skip_selftest:
+        print("the grader's self-test was skipped (--skip-selftest): every results file says so",
+              file=sys.stderr)
     if interrupted:
         print(f"interrupted: {len(graded)} of {len(jobs)} graded; their results are kept, and {csv_path} "
               f"lists {count}. Run the same command again to go on.", file=sys.stderr)
@@ -127,7 +141,33 @@ def run(args) -> int:
     print(f"{len(graded)} graded, {len(skipped)} skipped as unchanged; results in {out}, "
           f"summary in {csv_path}",
           file=sys.stderr)
-    return 0
+    return _grader_faults(faulted, unwritten)
+
+
+def _grader_faults(faulted: list[str], unwritten: list[str]) -> int:
+    """The loud end of a run in which the grader failed someone: exit status 1, never 0."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from ..escape import one_line
+
+    if not faulted and not unwritten:
+        return 0
+    console = Console(stderr=True, highlight=False)
+    if faulted:
+        console.print(Text(f"GRADER ERROR: the grader itself failed on {len(faulted)} student(s): "
+                           + ", ".join(one_line(n, 40) for n in faulted[:10])
+                           + (" ..." if len(faulted) > 10 else "")
+                           + ". They are flagged for regrade (status grader_error), never scored, and "
+                             "left out of every export. Their results files name the fault "
+                             "(extra_data.grader_errors); fix it, then run the same command again.",
+                           style="bold red"))
+    if unwritten:
+        console.print(Text(f"RESULTS NOT WRITTEN for {len(unwritten)} student(s) "
+                           + ", ".join(one_line(n, 40) for n in unwritten[:10])
+                           + ": the output folder refused them (full, or not writable). Free space, then "
+                             "run the same command again: they are graded again.", style="bold red"))
+    return 1
 
 
 def _plan(students, out: Path, options, args):
@@ -159,7 +199,7 @@ def _slots(options, args, count: int):
     return LocalSlots(options, min(args.jobs, count))
 
 
-def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> list[dict]:
+def _grade(slots, jobs, out: Path, key: dict, feedback: bool, unwritten: list[str]) -> list[dict]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.text import Text
@@ -176,15 +216,20 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> l
         task = progress.add_task("grading", total=len(jobs), student="", mean="-")
         for stem, data in slots.run(jobs):
             data["extra_data"]["resume_key"] = key
-            # atomic: an interrupted run keeps every finished student
-            results.write(out / f"{stem}.json", data)
+            try:  # atomic: an interrupted run keeps every finished student
+                results.write(out / f"{stem}.json", data)
+            except OSError as exc:  # that student's, not the cohort's: the run goes on and says so
+                unwritten.append(data["extra_data"]["student"])
+                progress.console.print(Text(f"results for {one_line(data['extra_data']['student'], 40)} "
+                                            f"not written: {exc.strerror or exc}", style="red"))
+                progress.update(task, advance=1)
+                continue
             if writer is not None:
                 writer(data, stem)
             graded.append(data)
             mean = sum(r["score"] for r in graded) / len(graded)
             progress.update(task, advance=1, mean=f"{mean:.1f}/{data['extra_data']['max_score']:g}",
                             student=Text(one_line(data["extra_data"]["student"], 40)))
-    del skipped
     return graded
 
 
@@ -222,8 +267,9 @@ def _manifest(out: Path, options, slots, started: float, graded: int, skipped: i
     os.replace(temporary, out / MANIFEST)
 
 
-def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
-    """One screen whatever the cohort's size: the distribution and the checks missed most."""
+def _summary(out: Path, graded: list[dict], skipped: list[str]) -> list[str]:
+    """One screen whatever the cohort's size: the distribution and the checks missed most.
+    Returns the students the grader itself failed on (status grader_error)."""
     from rich.console import Console
     from rich.text import Text
 
@@ -233,7 +279,7 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
     everyone = list(cohort.read_results(out).values())
     console = Console(highlight=False)
     if not everyone:
-        return
+        return []
     if len(everyone) <= 12:
         for data in sorted(everyone, key=lambda d: d["extra_data"]["student"]):
             console.print(Text(f"{data['score']:>7g} / {data['extra_data']['max_score']:<4g} "
@@ -254,3 +300,4 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
         console.print(Text(f"  ... and {len(flagged) - 10} more flagged for regrade (see grades.csv)"))
     if skipped:
         console.print(Text(f"{len(skipped)} skipped: unchanged since their last grading", style="dim"))
+    return [r["extra_data"]["student"] for r in everyone if r["extra_data"].get("status") == "grader_error"]
