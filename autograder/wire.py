@@ -37,6 +37,10 @@ from typing import Any, TypedDict
 HEADER = struct.Struct("<II")
 MAX_JSON = 1 << 20
 MAX_BLOB = 64 << 20
+# What the judge accepts in one probe's answer (honest answers hold a few KiB of tensors: the plan's
+# inputs are small, and no output larger than this could be judged anyway).
+PROBE_JSON = 256 << 10
+PROBE_BLOB = 4 << 20
 MAX_STRING = 2000  # longest string kept from a worker message
 MAX_LIST = 512  # longest list kept from a worker message
 
@@ -145,13 +149,26 @@ def decode_tensors(blob: bytes) -> dict:
 # --- frames ----------------------------------------------------------------------------------------
 
 
-def write_frame(fd: int, message: dict, tensors: dict | None = None, encode=encode_tensors) -> None:
+def write_frame(fd: int, message: dict, tensors: dict | None = None, encode=encode_tensors,
+                deadline: float | None = None) -> None:
+    """Write one frame. With a ``deadline`` (the judge's side), ``fd`` must be non-blocking: a peer
+    that stops reading, or shrinks its pipe, costs at most the time left (Timeout), never a hang."""
     payload = json.dumps(message, allow_nan=True).encode()
     blob = encode(tensors or {})
     data = HEADER.pack(len(payload), len(blob)) + payload + blob
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout()
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                raise Timeout()
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
 
 
@@ -173,17 +190,29 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, deadline: float | None = None, max_blob: int = MAX_BLOB) -> tuple[dict, dict]:
-    """Read one frame: (message, tensors). Raises Timeout, Closed or ProtocolError."""
+def read_frame(fd: int, deadline: float | None = None, max_blob: int = MAX_BLOB, max_json: int = MAX_JSON,
+               budget: list[int] | None = None, answers: str | None = None) -> tuple[dict, dict]:
+    """Read one frame: (message, tensors). Raises Timeout, Closed or ProtocolError.
+
+    Sizes are checked from the header, before anything is read: at most ``max_json`` bytes of JSON,
+    ``max_blob`` of tensors, and, with a ``budget`` ([bytes left] for the whole submission), never
+    more than is left of it (the budget is charged as the frame is accepted). With ``answers``, a
+    frame whose id is not that request's is refused before its tensors are read."""
     json_size, blob_size = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
-    if json_size > MAX_JSON or blob_size > max_blob:
+    if json_size > max_json or blob_size > max_blob:
         raise ProtocolError(f"frame too large ({json_size} + {blob_size} bytes)")
+    if budget is not None:
+        if json_size + blob_size > budget[0]:
+            raise ProtocolError("sent more data than a submission may send in all")
+        budget[0] -= json_size + blob_size
     try:
         message = json.loads(_read_exact(fd, json_size, deadline))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed JSON ({type(exc).__name__})") from None
     if not isinstance(message, dict):
         raise ProtocolError("a frame must hold a JSON object")
+    if answers is not None and message.get("id") != answers:
+        raise ProtocolError("a frame that answers no request in flight")
     blob = _read_exact(fd, blob_size, deadline)
     try:
         tensors = decode_tensors(blob)
