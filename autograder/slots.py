@@ -142,18 +142,29 @@ class LocalSlots:
         return next(iter(self.facts.values()))["isolation"]
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[str, dict]]:
-        from concurrent.futures import ThreadPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(self.jobs, thread_name_prefix="slot") as pool:
-            futures = [pool.submit(grade_job, job, self.options, self.jobs) for job in jobs]
-            try:
-                for future in as_completed(futures):
+        from .sandbox.session import signals_to_main_thread
+
+        pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="slot", initializer=signals_to_main_thread)
+        futures = [pool.submit(grade_job, job, self.options, self.jobs) for job in jobs]
+        pending, finished = set(futures), False
+        try:
+            while pending:
+                # A bounded wait: this thread runs Python (and so any signal handler) at least twice
+                # a second, whichever thread the kernel handed a SIGTERM to.
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
                     stem, data, facts = future.result()
                     self.facts[facts["pid"]] = facts
                     yield stem, data
-            finally:
-                for future in futures:
-                    future.cancel()
+            finished = True
+        finally:
+            for future in futures:
+                future.cancel()
+            if not finished:  # interrupted: the sandboxes go first, so the slots' threads return at once
+                _close_grader()
+            pool.shutdown(wait=True)
 
     def close(self) -> None:
         _close_grader()
