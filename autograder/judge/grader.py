@@ -157,6 +157,8 @@ class Grader:
             # non-editable install), so the cohort's and the grader's paths never enter its memory.
             roots = (zygote or self.zygote).handshake.python_roots
             hidden = [p for p in hidden if any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)]
+        elif mode == modes.CONTAINER:
+            hidden = []  # checked by the judge as each sandbox user (_hidden_from_students): never told
         return WorkerConfig(
             mode=mode, uid=self.claims[slot].uid if self.claims else os.getuid(),
             memory_bytes=limits.memory_bytes, cpu_seconds=int(limits.total_timeout_s) + 5,
@@ -173,7 +175,12 @@ class Grader:
         finally:
             session.close()
         if opening.ready:
-            self.measures = opening.measures
+            problem = self._hidden_from_students(zygote) if mode == modes.CONTAINER else ""
+            if problem:
+                return (f"{problem} (missing: grader files hidden); "
+                        f"to fix: {modes.FIXES['grader files hidden']}")
+            self.measures = [*opening.measures, *(["grader files hidden (tried as each sandbox user)"]
+                                                  if mode == modes.CONTAINER else [])]
             return ""
         if opening.refused:
             fixes = [modes.FIXES[m].replace(f", or use --sandbox {mode}", "")
@@ -186,6 +193,23 @@ class Grader:
                                f"({opening.grader_fault}). Nothing was run. Check this installation with "
                                "`python -m autograder selftest`.")
         return f"the trial worker failed: {opening.load_error}"
+
+    def _hidden_from_students(self, zygote) -> str:
+        """Container mode: '' when no sandbox user of this run can read the grader's folders (the
+        project, the cohort, the results), tried as each of them; else what they can read."""
+        from ..sandbox.confine import SYS_KEEP, SYSTEM_ROOTS
+        from ..sandbox.hidden_check import exposed_to
+
+        roots = zygote.handshake.python_roots
+        read_only = [*roots, *SYSTEM_ROOTS, "/proc", *SYS_KEEP]
+        for uid in [c.uid for c in self.claims] or [os.getuid()]:
+            try:
+                exposed, _ = exposed_to(uid, self.hidden, read_only, roots)
+            except OSError as exc:
+                return f"the grader's folders could not be checked ({exc.strerror or exc})"
+            if exposed:
+                return f"readable by student code: {', '.join(exposed[:4])}"
+        return ""
 
     @property
     def isolation(self) -> dict:
@@ -259,9 +283,11 @@ class Grader:
             session.close()
         grade.printed, grade.printed_dropped = session.printed()
         grade.processes_killed, grade.peak_memory = session.killed, session.peak_memory
-        if session.oom:
+        if session.limit == "disk":
+            grade.notes.append(f"the submission was stopped: {session.stopped_for()} (--scratch-mb)")
+        elif session.oom or session.limit == "memory":
             grade.notes.append("the submission ran out of memory "
-                               f"(limit {self.options.limits.memory_bytes >> 20} MiB)")
+                               f"(limit {self.options.limits.memory_bytes >> 20} MiB for all its processes)")
         return grade
 
     def _judge_opened(self, session: Session, submission: Submission, opening) -> Grade:
