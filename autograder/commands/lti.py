@@ -67,8 +67,8 @@ def run(args) -> int:
     from ..lms.lti.push import push
 
     try:
-        policy = lateness.from_args(args)
+        late = lateness.request_from_args(args)
     except lateness.PolicyError as exc:
         raise UsageError(str(exc)) from None
     return push(Path(args.results), Path(args.platform), Path(args.id_map) if args.id_map else None,
-                policy, args.dry_run, args.force)
+                late, args.dry_run, args.force)

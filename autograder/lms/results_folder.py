@@ -81,7 +81,7 @@ class Cohort:
     max_score: float
 
 
-class _Malformed(Exception):
+class _Malformed(ValueError):
     pass
 
 
@@ -129,6 +129,11 @@ def read_one(path: Path) -> StudentResult:
         raise _Malformed(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
         raise _Malformed(f"cannot be read ({exc.strerror or exc})") from None
+    return from_data(data, path)
+
+
+def from_data(data: object, path: Path) -> StudentResult:
+    """A results dict as the student it describes; :class:`_Malformed` (a ValueError) when it is not one."""
     if not isinstance(data, dict) or not isinstance(data.get("extra_data"), dict):
         raise _Malformed("not a results file (no extra_data object)")
     extra = data["extra_data"]

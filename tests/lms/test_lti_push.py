@@ -100,6 +100,23 @@ def test_clean_push_exits_0_and_rerun_posts_only_changes(cli, tmp_path, platform
     assert forced.code == 0 and len(platform.scores) == 5
 
 
+def test_a_regraded_student_keeps_the_late_penalty_in_the_lms(cli, results, tmp_path, platform, tool_key,
+                                                              slept):
+    toml = _setup(tmp_path, platform, tool_key)
+    first = _push(cli, results, toml, "--due", DUE, "--late-penalty", "10%/day")
+    assert [s["scoreGiven"] for s in platform.scores if s["userId"] == "u-ben"] == [67.2], first.err
+    # `grade-all --only ben --force` writes ben's results again, from scratch
+    data = json.loads((results / "ben.json").read_text())
+    data["score"] = data["extra_data"].pop("late")["score_before"]
+    data["output"] = data["output"].split("\n", 1)[1]
+    (results / "ben.json").write_text(json.dumps(data))
+    again = _push(cli, results, toml)  # no --due: the folder's policy still applies
+    assert "late policy kept with" in again.out
+    forced = _push(cli, results, toml, "--force")
+    assert forced.code == 1, forced.err
+    assert [s["scoreGiven"] for s in platform.scores if s["userId"] == "u-ben"] == [67.2, 67.2]
+
+
 def test_dry_run_prints_the_scores_and_touches_nothing(cli, results, tmp_path, platform, tool_key, httpserver):
     before = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
     ran = _push(cli, results, _setup(tmp_path, platform, tool_key), "--dry-run",
