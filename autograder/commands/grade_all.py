@@ -84,6 +84,10 @@ def run(args) -> int:
     except (OSError, results.ResultsPathError) as exc:
         return _fail(f"cannot write to {args.out}: {exc}")
     csv_path = Path(args.csv).absolute() if args.csv else out / cohort.CSV_NAME
+    try:
+        late_policy = _kept_late_policy(out)
+    except ValueError as exc:
+        return _fail(str(exc))
     options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent)])
     if options.seed is None:
         from ..judge import new_seed
@@ -106,7 +110,7 @@ def run(args) -> int:
                 if type(exc).__name__ in ("WorkerRefused", "SandboxUnavailable", "MissingReference"):
                     return _fail(str(exc))
                 raise
-            graded = _grade(slots, jobs, out, key, not args.no_feedback, len(skipped))
+            _grade(slots, jobs, out, key, not args.no_feedback, graded, late_policy)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -143,7 +147,7 @@ def _plan(students, out: Path, options, args):
             submission = intake.load(student.path, name=student.name)
         except intake.IntakeError as exc:
             submission = Submission(name=student.name, origin=student.path, problem=str(exc))
-        wanted = args.force or (args.only and student.name in args.only)
+        wanted = student.name in args.only if args.only else args.force  # --only X --force: X alone
         if not wanted and (args.only or cohort.unchanged(out, student.stem, submission.sha256, key)):
             skipped.append(student.name)
             continue
@@ -159,33 +163,47 @@ def _slots(options, args, count: int):
     return LocalSlots(options, min(args.jobs, count))
 
 
-def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> list[dict]:
+def _kept_late_policy(out: Path):
+    """The late policy the results folder keeps (export-grades and lti push wrote it), said on stderr:
+    every student graded now gets it too. Raises ValueError when its file cannot be used."""
+    from ..lms import kept_policy
+
+    policy = kept_policy.load(out)
+    if policy is not None:
+        print(f"late policy kept with {out} ({kept_policy.FILENAME}): {policy.describe()}; applied to "
+              "every student graded now", file=sys.stderr)
+    return policy
+
+
+def _grade(slots, jobs, out: Path, key: dict, feedback: bool, graded: list[dict], late_policy=None) -> None:
+    """Grade ``jobs``, writing each result as it comes and appending it to ``graded`` (so that
+    whoever catches a Ctrl-C knows how many were written)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
     from .. import results
     from ..escape import one_line
+    from ..lms import late_record
 
     console = Console(stderr=True, highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                TextColumn("mean {task.fields[mean]}"), TextColumn("{task.fields[student]}"))
-    graded: list[dict] = []
     writer = _feedback_writer(out) if feedback else None
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("grading", total=len(jobs), student="", mean="-")
         for stem, data in slots.run(jobs):
             data["extra_data"]["resume_key"] = key
+            if late_policy is not None:
+                data = late_record.applied(data, late_policy, out / f"{stem}.json")
             # atomic: an interrupted run keeps every finished student
             results.write(out / f"{stem}.json", data)
+            graded.append(data)  # written: counted, even if a Ctrl-C comes next
             if writer is not None:
                 writer(data, stem)
-            graded.append(data)
             mean = sum(r["score"] for r in graded) / len(graded)
             progress.update(task, advance=1, mean=f"{mean:.1f}/{data['extra_data']['max_score']:g}",
                             student=Text(one_line(data["extra_data"]["student"], 40)))
-    del skipped
-    return graded
 
 
 def _feedback_writer(out: Path):
