@@ -57,6 +57,7 @@ class Options:
     assignment_name: str | None
     moodle_field: str
     late: lateness.PolicyRequest
+    bom: bool = False  # a UTF-8 byte-order mark first (Excel)
 
 
 def options_from(args) -> Options:
@@ -90,7 +91,8 @@ def options_from(args) -> Options:
     return Options(results, target, out, Path(args.roster) if args.roster else None,
                    Path(args.id_map) if args.id_map else None, args.scale_to,
                    args.assignment_id.strip() if args.assignment_id else None,
-                   args.assignment_name, args.moodle_field or "username", late)
+                   args.assignment_name, args.moodle_field or "username", late,
+                   csv_files.BOM_BY_DEFAULT[target] if getattr(args, "excel", None) is None else args.excel)
 
 
 def _fail(message: str) -> int:
@@ -209,6 +211,9 @@ def export(options: Options) -> int:
             title, notes = canvas.assignment_title(options.assignment_name, options.assignment_id, roster)
             for note in notes:
                 report.add(findings.ASSIGNMENT, note)
+            differ = canvas.points_possible_note(title, maximum * factor, roster)
+            if differ:
+                report.add(findings.POINTS, differ)
             header, rows = canvas.table(title, maximum * factor, chosen)
         else:
             title = options.assignment_name or moodle.DEFAULT_NAME
@@ -216,7 +221,7 @@ def export(options: Options) -> int:
 
     notes_file = notes_path(options.out)
     try:
-        csv_files.write(options.out, header, rows)
+        csv_files.write(options.out, header, rows, bom=options.bom)
         atomic.write_text(notes_file, _notes_text(options, cohort, title, maximum * factor, report,
                                                   decision))
     except OSError as exc:

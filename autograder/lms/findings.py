@@ -23,9 +23,10 @@ LATE = "late submissions"
 LATE_FLAGGED = "late penalties to check"
 ROSTER_NOTES = "roster notes"
 ASSIGNMENT = "assignment column"
+POINTS = "points possible that differ from the export's maximum"
 FLAGGED = {LEFT_OUT: True, NOT_IN_ROSTER: True, NO_RESULTS: True, REGRADE: True, UNKNOWN_TIME: True,
            NOT_EXPORTED: True, PENDING: True, NO_USER_ID: True, REFUSED: True, LATE_FLAGGED: True,
-           LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
+           POINTS: True, LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
 
 
 def late_heading(kind: str, flagged: bool) -> str:

@@ -252,3 +252,55 @@ def test_lti_help_documents_the_push(cli):
     for words in ["--platform", "--dry-run", "PendingManual", "student,lti_user_id", ".lti-state.json",
                   "Retry-After", "Exit status"]:
         assert words in ran.out, words
+
+
+@pytest.mark.parametrize("lifetime", [60, 30])
+def test_a_short_lived_token_is_reused_until_shortly_before_it_expires(cli, results, tmp_path, platform,
+                                                                      tool_key, slept, lifetime):
+    platform.expires_in = lifetime
+    ran = _push(cli, results, _setup(tmp_path, platform, tool_key))
+    assert len(platform.scores) == 5 and platform.token_requests == 1, ran.err
+
+
+def test_a_token_is_renewed_shortly_before_it_expires(monkeypatch):
+    from autograder.lms.lti import token as token_module
+
+    now = [1000.0]
+    monkeypatch.setattr(token_module.time, "time", lambda: now[0])
+    token = token_module.Token.issued("t", lifetime=60)
+    assert token.fresh()
+    now[0] += 50
+    assert token.fresh()  # 10 s left: still good for a score
+    now[0] += 6
+    assert not token.fresh()  # 4 s left: take a new one before it runs out mid-request
+    long_lived = token_module.Token.issued("u", lifetime=3600)
+    now[0] += 3600 - 61
+    assert long_lived.fresh()
+    now[0] += 2
+    assert not long_lived.fresh()
+
+
+def test_jwks_prints_the_public_key_canvas_asks_for(cli, results, tmp_path, platform, tool_key):
+    import jwt
+
+    toml = _setup(tmp_path, platform, tool_key)
+    ran = cli("lti", "jwks", "--platform", toml)
+    assert ran.code == 0, ran.err
+    jwk = json.loads(ran.out)
+    assert (jwk["kty"], jwk["kid"], jwk["alg"], jwk["use"]) == ("RSA", KEY_ID, "RS256", "sig")
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(jwk)  # nothing private
+    public = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
+    assert public.public_numbers() == tool_key.public_key().public_numbers()
+    signed = jwt.encode({"iss": CLIENT_ID}, tool_key, algorithm="RS256", headers={"kid": KEY_ID})
+    assert jwt.decode(signed, public, algorithms=["RS256"])["iss"] == CLIENT_ID
+    keyset = json.loads(cli("lti", "jwks", "--platform", toml, "--set").out)
+    assert keyset == {"keys": [jwk]}
+    pem = cli("lti", "jwks", "--platform", toml, "--pem").out
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----") and "PRIVATE" not in pem
+
+
+def test_jwks_without_a_usable_key_is_one_line(cli, results, tmp_path, platform, tool_key):
+    toml = _setup(tmp_path, platform, tool_key)
+    (tmp_path / "keys" / "tool-private.pem").write_text("not a key")
+    ran = cli("lti", "jwks", "--platform", toml)
+    assert ran.code == 2 and "is not an unencrypted PEM private key" in ran.err and ran.out == ""
