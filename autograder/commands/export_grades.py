@@ -21,7 +21,8 @@ beside it (late penalties, flagged students, the options used).
                 to the user field of --moodle-field) and a grade column.
   --to csv      one row per student: student, score, max_score, percent,
                 late_penalty_percent, score_before_late, status, regrade_reason,
-                submitted_at, submitted_at_source, missed (" | "), parts,
+                submitted_at, submitted_at_source, submitted_at_weak (yes: a
+                file time, weaker evidence), missed (" | "), parts,
                 results_file, notes.
 
 Students are matched by their name in the results (extra_data.student) or

@@ -144,7 +144,8 @@ def _plan(students, out: Path, options, args):
     jobs, skipped = [], []
     for student in students:
         try:
-            submission = intake.load(student.path, name=student.name)
+            submission = intake.load(student.path, name=student.name,
+                                     nbgrader_layout=bool(getattr(args, "assignment", None)))
         except intake.IntakeError as exc:
             submission = Submission(name=student.name, origin=student.path, problem=str(exc))
         wanted = student.name in args.only if args.only else args.force  # --only X --force: X alone

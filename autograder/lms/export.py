@@ -137,6 +137,9 @@ def _assess(cohort: results_module.Cohort, decision: kept_policy.Decision, repor
             per_student: dict[str, list[str]]) -> list[late_record.LateOutcome]:
     """The late policy applied (and recorded) for every student; regrades flagged."""
     outcomes = [late_record.assess(s, decision.policy, drop=decision.drop) for s in cohort.students]
+    weak = late_record.weak_evidence(cohort.students) if decision.policy else None
+    if weak:
+        report.add(findings.LATE, weak)
     for outcome in outcomes:
         student = outcome.student
         if outcome.note:

@@ -145,3 +145,16 @@ def applied(data: dict, policy: LatePolicy, path) -> dict:
         return data
     assess(student, policy, write=False)
     return student.data
+
+
+def weak_evidence(students: list[StudentResult]) -> str | None:
+    """One line naming the students whose submission time is a file time (weaker evidence), or None."""
+    timed = [s for s in students if s.submitted_at is not None and not s.needs_regrade]
+    weak = [s for s in timed if s.submitted_at.weak]
+    if not weak:
+        return None
+    names = ", ".join(shown(s.name) for s in weak[:10])
+    names += f" and {len(weak) - 10} more" if len(weak) > 10 else ""
+    return (f"{len(weak)} of {len(timed)} submission times are file modification times, weaker evidence "
+            f"(a copy, an unzip or the student can change them; only nbgrader's own timestamp.txt, read by "
+            f"grade-all --assignment, is stronger): {names}")

@@ -163,12 +163,13 @@ def test_plain_csv_lists_everyone_with_status_and_missed_checks(cli, results, tm
     rows = rows_of(out)
     assert rows[0] == ["student", "score", "max_score", "percent", "late_penalty_percent",
                        "score_before_late", "status", "regrade_reason", "submitted_at",
-                       "submitted_at_source", "missed", "parts", "results_file", "notes"]
+                       "submitted_at_source", "submitted_at_weak", "missed", "parts", "results_file", "notes"]
     by_name = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert set(by_name) == {"ada", "ben", "carl", "dev", FORMULA_CELL}
     assert by_name["ben"]["score"] == "84" and by_name["ben"]["max_score"] == "115"
     assert by_name["ben"]["missed"].startswith("forward: same logits as the reference | forward:")
     assert by_name["ben"]["submitted_at_source"] == "file modification time"
+    assert (by_name["ben"]["submitted_at_weak"], by_name["ada"]["submitted_at_weak"]) == ("yes", "no")
     assert by_name["ada"]["parts"] == "core 100/100 | quiz 14/15"
     carl = by_name["carl"]
     assert (carl["score"], carl["percent"], carl["status"]) == ("", "", "not_run")

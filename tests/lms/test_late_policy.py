@@ -44,6 +44,15 @@ def test_notes_say_which_time_source_was_used_and_that_file_times_are_weaker(cli
     assert "due 2026-12-01T09:00+00:00, 10% per started day, 15 min grace" in notes
 
 
+@pytest.mark.parametrize("target", ["canvas", "moodle"])
+def test_lms_exports_mark_file_times_as_weaker_evidence(cli, results, tmp_path, target):
+    ran = cli("export-grades", results, "--to", target, "--out", tmp_path / "x.csv", *POLICY)
+    notes = (tmp_path / "x.notes.txt").read_text()
+    line = next(line for line in notes.splitlines() if "submission times are file modification times" in line)
+    assert "1 of 3" in line and "weaker evidence" in line and line.endswith(": ben")
+    assert "weaker evidence" in ran.err
+
+
 def test_student_without_a_submission_time_is_flagged_and_not_penalised(cli, results, tmp_path):
     before = (results / f"{stem(FORMULA)}.json").read_bytes()
     ran, rows = _plain(cli, results, tmp_path, *POLICY)

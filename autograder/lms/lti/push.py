@@ -140,6 +140,9 @@ def push(results: Path, config_path: Path, id_map_path: Path | None, late: laten
                     for s in cohort.students):
         if outcome.note:
             report.add(findings.late_heading(outcome.kind, outcome.flagged), outcome.note)
+    weak = late_record.weak_evidence(cohort.students) if decision.policy else None
+    if weak:
+        report.add(findings.LATE, weak)
     jobs = _jobs(cohort, ids, report)
     todo = [j for j in jobs if force or not state.unchanged(j.body)]
     url = scores.scores_url(config.lineitem)
