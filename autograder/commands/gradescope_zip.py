@@ -12,10 +12,14 @@ Build the zip to upload in Gradescope (Configure Autograder > Zip file upload;
 base image Ubuntu 22.04 or later, for Python 3.10+).
 
 Gradescope unpacks the zip's contents into /autograder/source, so setup.sh,
-run_autograder, pyproject.toml, README.md and the folders grading needs
-(autograder/, quizzes/, solutions/, exercises/) sit at the zip's root. Caches,
-dot-files and the project's tests stay out; every entry has a fixed date, so
-the same files always give the same zip.
+run_autograder, pyproject.toml, README.md and what grading needs sit at the
+zip's root. The zip is built from an allow-list: the Python code of
+autograder/ and quizzes/, quizzes/bank.toml and solutions/rnn.py; nothing else
+(no sample submission, no test, no cache). A file that looks like a private
+key or a roster (by its name or its content), an LTI platform.toml for
+instance, is never packed, and a warning names it; if grading needs that file,
+nothing is written. Every entry has a fixed date, so the same files always
+give the same zip.
 
 setup.sh installs the CPU-only PyTorch build (Gradescope has no GPU; the
 default Linux wheel is about 3 GB), then the project. --torch-pip-args sets
@@ -54,6 +58,11 @@ def run(args) -> int:
     except OSError as exc:
         print(f"gradescope-zip: cannot write {out} ({exc.strerror or exc})", file=sys.stderr)
         return 2
+    for line in made.refused:
+        print(f"gradescope-zip: WARNING: not in the zip: {line}", file=sys.stderr)
+    if made.refused:
+        print("gradescope-zip: keep keys and rosters outside the project folder (or at least out of git: "
+              ".gitignore covers the README's own file names)", file=sys.stderr)
     print(f"gradescope-zip: wrote {out}: {len(made.entries)} files, {made.size / 1024:.0f} KiB, "
           f"sha256 {made.sha256}")
     print("gradescope-zip: upload it in Gradescope: Configure Autograder > Zip file upload "

@@ -21,7 +21,7 @@ CPU_INDEX = "--index-url https://download.pytorch.org/whl/cpu"
 def test_project_and_scripts_sit_at_the_zip_root(built):
     names = zipfile.ZipFile(built).namelist()
     for needed in ["setup.sh", "run_autograder", "pyproject.toml", "README.md", "autograder/__main__.py",
-                   "autograder/cli.py", "quizzes/bank.toml", "solutions/rnn.py", "exercises/rnn.py"]:
+                   "autograder/cli.py", "quizzes/bank.toml", "solutions/rnn.py"]:
         assert needed in names, needed
     assert not [n for n in names if n.startswith("source/")]
     assert not [n for n in names if re.search(r"(^|/)(__pycache__|tests|\.[^/]+)(/|$)|\.pyc$|egg-info", n)]
@@ -117,3 +117,93 @@ def test_a_folder_that_is_not_the_project_is_refused(tmp_path):
         bundle.build(tmp_path / "a.zip", root=tmp_path)
     assert not (tmp_path / "a.zip").exists()
     assert os.listdir(tmp_path) == []
+
+
+# --- nothing but what grading needs; never a secret -------------------------------------------------
+
+def _private_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A copy of the project, as an instructor's clone looks after following the README's LMS steps
+    literally: platform.toml beside the example, the tool's key and the LTI roster beside it."""
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info",
+                                                                      "tests", "out", "*.zip"))
+    lms = copy / "autograder" / "lms"
+    shutil.copy(lms / "platform.example.toml", lms / "platform.toml")
+    (lms / "tool-private.pem").write_text(_private_pem())
+    (lms / "lti_users.csv").write_text("student,lti_user_id\nada,8f2c-11\nben,8f2c-12\n")
+    (copy / "exercises" / "canvas_gradebook_export.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n\"Lovelace, Ada\",101,S-001,ada,A\n")
+    (copy / "quizzes" / "students.txt").write_text("First name,Last name,Username,Email address\n"
+                                                   "Ada,Lovelace,ada,ada@uni.example\n")
+    (copy / "autograder" / "deploy_key.py").write_text(f'KEY = """{_private_pem()}"""\n')  # allowed by name
+    return copy
+
+
+def test_the_readme_lti_setup_never_reaches_the_zip(project_copy, tmp_path, capsys):
+    out = tmp_path / "autograder.zip"
+    made = bundle.build(out, root=project_copy)
+    names = zipfile.ZipFile(out).namelist()
+    for secret in ["autograder/lms/platform.toml", "autograder/lms/tool-private.pem",
+                   "autograder/lms/lti_users.csv", "exercises/canvas_gradebook_export.csv",
+                   "quizzes/students.txt", "autograder/deploy_key.py"]:
+        assert secret not in names, secret
+        assert any(secret in warning for warning in made.refused), (secret, made.refused)
+    assert not [n for n in names for data in [zipfile.ZipFile(out).read(n)] if b"PRIVATE KEY-----" in data]
+    by_name = {w.split(":", 1)[0]: w for w in made.refused}
+    assert "private key" in by_name["autograder/deploy_key.py"]  # found by its content
+    assert "roster" in by_name["quizzes/students.txt"]
+
+
+def test_the_cli_warns_about_every_file_it_refused(project_copy, tmp_path, cli, monkeypatch):
+    monkeypatch.setattr(bundle, "PROJECT_ROOT", project_copy)
+    ran = cli("gradescope-zip", "--out", tmp_path / "autograder.zip")
+    assert ran.code == 0, ran.err
+    warnings = [line for line in ran.err.splitlines() if line.startswith("gradescope-zip: WARNING")]
+    assert len(warnings) == 6 and any("tool-private.pem" in w for w in warnings)
+    assert ".gitignore" in ran.err
+
+
+def test_the_zip_carries_only_what_grading_needs(built):
+    names = zipfile.ZipFile(built).namelist()
+    for name in names:
+        assert (name in {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "quizzes/bank.toml",
+                         "solutions/rnn.py", "autograder/gradescope/setup.sh",
+                         "autograder/gradescope/run_autograder"}
+                or re.fullmatch(r"(autograder|quizzes)/[\w/]+\.py", name)), name
+    assert not [n for n in names if n.startswith(("autograder/examples/", "quizzes/samples/", "exercises/"))]
+
+
+def test_a_needed_file_that_holds_a_key_stops_the_build(project_copy, tmp_path):
+    with open(project_copy / "autograder" / "cli.py", "a") as handle:
+        handle.write(f'\n"""{_private_pem()}"""\n')
+    with pytest.raises(bundle.BundleError, match="autograder/cli.py.*private key"):
+        bundle.build(tmp_path / "a.zip", root=project_copy)
+    assert not (tmp_path / "a.zip").exists()
+
+
+@pytest.mark.parametrize("name", ["platform.toml", "tool-private.pem", "lti_users.csv", "id_map.csv",
+                                  "canvas_gradebook_export.csv", "moodle_participants.csv",
+                                  "canvas_export.csv", "canvas.csv", "moodle.csv", "canvas.notes.txt",
+                                  "autograder/lms/platform.toml", "autograder/lms/tool-private.pem",
+                                  "autograder/lms/lti_users.csv", "results/ada.json", "autograder.zip"])
+def test_gitignore_covers_the_files_the_readme_makes(name):
+    proc = subprocess.run(["git", "-C", str(PROJECT_ROOT), "check-ignore", "--no-index", "-q", name])
+    assert proc.returncode == 0, f"{name} is not ignored"
+
+
+def test_gitignore_ignores_no_file_of_the_project():
+    proc = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-files", "-ci", "--exclude-standard"],
+                          capture_output=True, text=True)
+    assert proc.stdout == ""
