@@ -26,7 +26,10 @@ default Linux wheel is about 3 GB), then the project. --torch-pip-args sets
 another default for its TORCH_PIP_ARGS, e.g.
   --torch-pip-args "torch==2.5.1 --index-url https://download.pytorch.org/whl/cpu"
 run_autograder grades $AUTOGRADER_ROOT/submission (default /autograder) into
-results/results.json.
+results/results.json, with the quiz's tests visible to students only after the
+due date (--quiz-visibility changes it), and always writes that file: when the
+grader cannot run at all, the student gets 0 and a message that the course
+staff see the failure, and the reason is in a test only the staff see.
 
 Run it from a clone of the project (pip install -e .).
 """
@@ -35,6 +38,12 @@ Run it from a clone of the project (pip install -e .).
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="autograder.zip", metavar="ZIP",
                         help="the zip to write (default %(default)s; replaced)")
+    parser.add_argument("--quiz-visibility", choices=("after_due_date", "after_published", "hidden",
+                                                      "visible"),
+                        help="when students see their quiz results on Gradescope (the quiz tests' "
+                             "visibility), baked into run_autograder. Default after_due_date: with "
+                             "unlimited resubmissions, visible results would let a student find the key by "
+                             "trial")
     parser.add_argument("--torch-pip-args", metavar="ARGS",
                         help="pip arguments for PyTorch baked into setup.sh (default: the CPU-only build "
                              "from https://download.pytorch.org/whl/cpu)")
@@ -51,7 +60,7 @@ def run(args) -> int:
     if out.is_dir() or not out.absolute().parent.is_dir():
         raise UsageError(f"--out {out}: give a .zip file in an existing folder")
     try:
-        made = bundle.build(out.absolute(), args.torch_pip_args)
+        made = bundle.build(out.absolute(), args.torch_pip_args, quiz_visibility=args.quiz_visibility)
     except bundle.BundleError as exc:
         print(f"gradescope-zip: {exc}", file=sys.stderr)
         return 2

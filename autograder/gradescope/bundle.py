@@ -44,6 +44,7 @@ NEEDED = ("pyproject.toml", "README.md", "autograder/__main__.py", "solutions/rn
 SKIP_DIRS = {"__pycache__", "tests", "build", "dist", "node_modules"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".zip", ".egg-info", ".tmp")
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold
+QUIZ_LINE = re.compile(r'^(QUIZ_VISIBILITY="\$\{QUIZ_VISIBILITY:-)([a-z_]*)(\}")$', re.M)
 TORCH_LINE = re.compile(r'^(TORCH_PIP_ARGS="\$\{TORCH_PIP_ARGS:-)([^}"]*)(\}")$', re.M)
 UNSAFE = re.compile(r'["$`\\}\n\r]')
 
@@ -117,6 +118,21 @@ def setup_script(torch_pip_args: str | None) -> bytes:
     return new.encode("utf-8")
 
 
+def run_script(quiz_visibility: str | None) -> bytes:
+    """run_autograder, with another default for QUIZ_VISIBILITY when given."""
+    from ..results import QUIZ_VISIBILITIES
+
+    text = (SCRIPTS_DIR / "run_autograder").read_text(encoding="utf-8")
+    if quiz_visibility is None:
+        return text.encode("utf-8")
+    if quiz_visibility not in QUIZ_VISIBILITIES:
+        raise BundleError(f"--quiz-visibility {quiz_visibility!r}: one of {', '.join(QUIZ_VISIBILITIES)}")
+    new, count = QUIZ_LINE.subn(lambda m: m.group(1) + quiz_visibility + m.group(3), text)
+    if count != 1:
+        raise BundleError(f"{SCRIPTS_DIR / 'run_autograder'} has no QUIZ_VISIBILITY default line to replace")
+    return new.encode("utf-8")
+
+
 def _entry(name: str, executable: bool) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
     info.create_system = 3  # Unix, so that the mode below means something
@@ -125,14 +141,15 @@ def _entry(name: str, executable: bool) -> zipfile.ZipInfo:
     return info
 
 
-def build(out: Path, torch_pip_args: str | None = None, root: Path | None = None) -> Bundle:
+def build(out: Path, torch_pip_args: str | None = None, root: Path | None = None,
+          quiz_visibility: str | None = None) -> Bundle:
     files, refused = project_files(root or PROJECT_ROOT)
     contents: dict[str, tuple[bytes, bool]] = {
         name: (path.read_bytes(), os.access(path, os.X_OK)) for name, path in files.items()
         if path.resolve() != out.resolve()
     }
     contents["setup.sh"] = (setup_script(torch_pip_args), True)
-    contents["run_autograder"] = ((SCRIPTS_DIR / "run_autograder").read_bytes(), True)
+    contents["run_autograder"] = (run_script(quiz_visibility), True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(contents):

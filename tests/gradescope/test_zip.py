@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -51,11 +52,25 @@ def test_scripts_take_every_autograder_path_from_one_variable():
         assert subprocess.run(["bash", "-n", str(PROJECT_ROOT / "autograder" / "gradescope" / name)]).returncode == 0
 
 
-def _stub_python(tmp_path: Path) -> tuple[dict, Path]:
-    """A python3 on PATH that only records how it was called (cwd and arguments)."""
+def _stub_python(tmp_path: Path, writes_results: bool = False, fails_with: str | None = None
+                 ) -> tuple[dict, Path]:
+    """A python3 on PATH that records how it was called (cwd and arguments) and does nothing else. As
+    `-m autograder grade` it writes a results file (``writes_results``) or prints ``fails_with`` and
+    exits 2, like grade when it cannot run; only run_autograder's fallback goes to the real interpreter
+    (never pip: nothing is installed)."""
     bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
     bin_dir.mkdir()
-    (bin_dir / "python3").write_text('#!/usr/bin/env bash\necho "$PWD|$*" >> "$STUB_LOG"\n')
+    script = ['#!/usr/bin/env bash',
+              'if [ "$1 $2" = "-m autograder.gradescope.fallback" ]; then',
+              f'  exec "{sys.executable}" "$@"', "fi",
+              'echo "$PWD|$*" >> "$STUB_LOG"',
+              'if [ "$1 $2 $3" = "-m autograder grade" ]; then', "  :"]
+    if writes_results:
+        script.append('  echo \'{"score": 1}\' > "$AUTOGRADER_ROOT/results/results.json"')
+    if fails_with:
+        script += [f"  echo '{fails_with}' >&2", "  exit 2"]
+    script += ["fi", "exit 0"]
+    (bin_dir / "python3").write_text("\n".join(script) + "\n")
     (bin_dir / "python3").chmod(0o755)
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "STUB_LOG": str(log)}
     return env, log
@@ -89,13 +104,67 @@ def test_setup_installs_cpu_torch_by_default_and_honours_the_switch(tmp_path, to
 
 def test_run_autograder_grades_the_submission_into_results(tmp_path, built):
     root = unpack_like_gradescope(built, tmp_path / "autograder")
-    env, log = _stub_python(tmp_path)
+    env, log = _stub_python(tmp_path, writes_results=True)
     env["AUTOGRADER_ROOT"] = str(root)
     proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert _calls(log) == [(str(root / "source"),
                             f"-m autograder grade {root}/submission --results {root}/results/results.json "
-                            "--sandbox full,container")]
+                            "--sandbox full,container --quiz-visibility after_due_date")]
+
+
+def _results_of(root: Path) -> dict:
+    import json
+
+    from autograder.results_schema import SCHEMA
+
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and data["extra_data"]["status"] == "grader_error"
+    assert data["extra_data"]["schema"] == SCHEMA  # the static fallback in run_autograder too
+    assert "course staff" in data["output"] and "not a problem with your code" in data["output"]
+    staff = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert len(staff) == 1 and data["tests"] == staff  # the reason is for the staff's eyes only
+    return data
+
+
+def test_run_autograder_writes_results_when_no_sandbox_mode_can_run(tmp_path, built):
+    """grade exits 2 without a results file (no usable sandbox mode): Gradescope must still get one."""
+    root = unpack_like_gradescope(built, tmp_path / "autograder")
+    reason = "python -m autograder grade: no usable sandbox mode: full: no CAP_SYS_ADMIN; container: ..."
+    env, log = _stub_python(tmp_path, fails_with=reason)
+    env["AUTOGRADER_ROOT"] = str(root)
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert reason in proc.stderr  # Gradescope's log shows grade's own message too
+    data = _results_of(root)
+    assert reason in data["tests"][0]["output"] and "exit status 2" in data["tests"][0]["output"]
+    assert reason in data["extra_data"]["regrade_reason"]
+
+
+def test_run_autograder_writes_results_even_when_python_cannot_run(tmp_path, built):
+    root = unpack_like_gradescope(built, tmp_path / "autograder")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text("#!/usr/bin/env bash\necho 'python3: broken' >&2\nexit 127\n")
+    (bin_dir / "python3").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root)}
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    _results_of(root)
+
+
+def test_run_autograder_writes_results_for_a_real_grade_that_cannot_start(tmp_path, built):
+    """The real grader, not a stub: the submission folder is missing, so grade exits 2 at once."""
+    root = unpack_like_gradescope(built, tmp_path / "autograder")
+    (root / "submission").rmdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = _results_of(root)
+    assert "no such file or folder" in data["tests"][0]["output"]
 
 
 def test_unsafe_torch_args_are_refused(tmp_path, cli):
@@ -207,3 +276,42 @@ def test_gitignore_ignores_no_file_of_the_project():
     proc = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-files", "-ci", "--exclude-standard"],
                           capture_output=True, text=True)
     assert proc.stdout == ""
+
+
+# --- the quiz key cannot be found by resubmitting ----------------------------------------------------
+
+
+@pytest.mark.parametrize("baked, expected", [(None, "after_due_date"), ("visible", "visible")])
+def test_run_autograder_sets_the_quiz_visibility_and_the_zip_can_change_it(tmp_path, baked, expected):
+    zip_path = tmp_path / "autograder.zip"
+    bundle.build(zip_path, quiz_visibility=baked)
+    root = unpack_like_gradescope(zip_path, tmp_path / "autograder")
+    env, log = _stub_python(tmp_path, writes_results=True)
+    env["AUTOGRADER_ROOT"] = str(root)
+    subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, check=True)
+    assert _calls(log)[0][1].endswith(f"--quiz-visibility {expected}")
+
+
+def test_quiz_results_are_shown_after_the_due_date_by_default():
+    from types import SimpleNamespace
+
+    from autograder import results
+    from autograder.judge.grader import Options
+
+    quiz = [{"name": "Quiz Q01: What does an RNN carry?", "score": 0.0, "max_score": 1.0, "status": "failed",
+             "output": "0/1 points\nthe hidden state is carried", "extra_data": {"check": "q01"}}]
+    grade = SimpleNamespace(outcomes=[], quiz_tests=quiz, isolation={"mode": "full"}, status="graded",
+                            reason=None, notes=[], printed="", printed_dropped=0, seconds=1.0, loss_curve=None,
+                            cells=[], processes_killed=0, peak_memory=None, grader_errors=[])
+    submission = SimpleNamespace(name="ada", kind="py", sha256="0", files={}, notes=[], submitted_at=None)
+    hidden = results.build(grade, submission, Options(), 1, "after_due_date")
+    assert [t["visibility"] for t in hidden["tests"]] == ["after_due_date"]
+    assert "hidden state" not in hidden["output"] and "Q01" not in hidden["output"]
+    assert "shown after the due date" in hidden["output"]
+    shown = results.build(grade, submission, Options(), 1, "visible")
+    assert shown["tests"][0]["visibility"] == "visible" and "Q01" in shown["output"]
+
+
+def test_grade_help_documents_the_quiz_visibility(cli):
+    ran = cli("grade", "--help")
+    assert "--quiz-visibility" in ran.out and "after_due_date" in ran.out
