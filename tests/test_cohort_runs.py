@@ -213,8 +213,10 @@ def test_a_worker_killed_mid_run_loses_no_student(cluster, tmp_path):
 def test_a_worker_running_another_grader_is_refused(cluster, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "tests"))
-    with open(copy / "autograder" / "judge" / "catalogue.py", "a") as handle:
-        handle.write("\n# an older copy of the grader\n")
+    results_py = copy / "autograder" / "results.py"  # a copy that adds 7 points to every score
+    results_py.write_text(results_py.read_text().replace('"score": round(sum(t["score"] for t in tests), 4)',
+                                                         '"score": round(sum(t["score"] for t in tests), 4) + 7'))
+    assert "+ 7" in results_py.read_text()
     env = {**os.environ, "PYTHONPATH": str(copy)}
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
                                "--nthreads", "1", "--no-dashboard"], cwd=copy, env=env,
@@ -228,7 +230,8 @@ def test_a_worker_running_another_grader_is_refused(cluster, tmp_path):
         proc = grade_all(folder, tmp_path / "out", "--scheduler", cluster.scheduler_address)
         assert proc.returncode == 0, proc.stderr
         assert "REFUSED Dask worker" in proc.stderr and "install the same copy" in proc.stderr
-        assert len(scores(tmp_path / "out")) == 3
+        assert "differs: autograder/results.py" in proc.stderr
+        assert scores(tmp_path / "out") == {"s00": 115, "s01": 120, "s02": 120}  # no +7 anywhere
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -29,8 +29,15 @@ Every core is used (--jobs); each slot is a sandbox of its own. A second run
 over the same folder skips the students whose submission, grader and options
 are unchanged (--force regrades everyone, --only some); an interrupted run
 picks up where it stopped. With --scheduler, the students are graded on a Dask
-cluster's workers instead. One student's failure, of any kind, is that
-student's: their results file says what happened and the cohort goes on.
+cluster's workers instead: every worker, including one restarted or added
+during the run, is checked when it joins (the same grader: files, torch and
+Python) before it takes a student. One student's failure, of any kind, is
+that student's: their results file says what happened and the cohort goes on.
+
+Exit status: 0 the run finished; 2 it could not start (no submissions, no
+usable sandbox, no Dask worker that passes its checks); 3 a Dask run made no
+progress for --progress-timeout seconds (what was graded is kept); 130
+interrupted (Ctrl-C; what was graded is kept).
 """
 
 
@@ -48,6 +55,10 @@ def add_arguments(parser) -> None:
     run.add_argument("--only", nargs="+", metavar="NAME", help="regrade only these students")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="grade on a Dask distributed cluster (e.g. tcp://host:8786) instead of here")
+    run.add_argument("--progress-timeout", type=float, metavar="S",
+                     help="with --scheduler: stop when no student has been graded for S seconds (no worker "
+                          "left, none that passes its checks), keeping what was graded; exit status 3 "
+                          "(default: 2 x --total-timeout + 120)")
     run.add_argument("--no-feedback", action="store_true", help="write no feedback pages and no report")
     options_module.add_arguments(parser)
 
@@ -68,6 +79,8 @@ def run(args) -> int:
     root, out = Path(args.submissions).absolute(), Path(args.out).absolute()
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.progress_timeout is not None and not args.progress_timeout > 0:
+        raise UsageError("--progress-timeout must be positive")
     if not root.is_dir():
         return _fail(f"no such folder: {args.submissions}")
     students = cohort.find_students(root, args.assignment)
@@ -99,7 +112,7 @@ def run(args) -> int:
     started = time.monotonic()
     slots = None
     graded: list[dict] = []
-    interrupted = False
+    interrupted, stalled = False, None
     try:
         if jobs:
             try:
@@ -113,6 +126,10 @@ def run(args) -> int:
             _grade(slots, jobs, out, key, not args.no_feedback, graded, late_policy)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:  # noqa: BLE001 - only a stalled cluster is expected here; the rest propagates
+        if type(exc).__name__ != "Stalled":
+            raise
+        stalled = str(exc)
     finally:
         if slots is not None:
             try:
@@ -128,6 +145,10 @@ def run(args) -> int:
         print(f"interrupted: {len(graded)} of {len(jobs)} graded; their results are kept, and {csv_path} "
               f"lists {count}. Run the same command again to go on.", file=sys.stderr)
         return 130
+    if stalled:
+        print(f"STOPPED: {stalled}. {len(graded)} of {len(jobs)} graded in this run; {csv_path} lists "
+              f"{count}.", file=sys.stderr)
+        return 3
     print(f"{len(graded)} graded, {len(skipped)} skipped as unchanged; results in {out}, "
           f"summary in {csv_path}",
           file=sys.stderr)
@@ -160,7 +181,8 @@ def _slots(options, args, count: int):
     from ..slots import DaskSlots, LocalSlots
 
     if args.scheduler:
-        return DaskSlots(options, args.scheduler)
+        timeout = args.progress_timeout or 2 * options.limits.total_timeout_s + 120
+        return DaskSlots(options, args.scheduler, progress_timeout=timeout)
     return LocalSlots(options, min(args.jobs, count))
 
 
