@@ -308,8 +308,8 @@ def _from_folder(submission: Submission, folder: Path, trust_timestamp: bool = F
     submission.submitted_at = _submitted_at(folder, files, trust_timestamp)
     candidates = [p for p in files if p.suffix in (".py", ".ipynb") and ".ipynb_checkpoints" not in p.parts]
     if not candidates:
-        submission.problem = ("the submission holds no Python file and no notebook: hand in rnn.py "
-                              "(or one notebook)")
+        submission.problem = ("the submission holds no rnn.py, no other Python file and no notebook: "
+                              "hand in rnn.py (or one notebook)")
         return submission
     code, note = choose_code(folder, candidates)
     if note:

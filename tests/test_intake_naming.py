@@ -78,7 +78,7 @@ def test_several_rnn_py_the_nearest_the_top_then_the_newest(tmp_path):
 def test_a_folder_without_any_code_still_says_so(tmp_path):
     folder = _folder(tmp_path, {"notes.txt": "hello"})
     got = intake.load(folder)
-    assert got.problem and "no Python file and no notebook" in got.problem
+    assert got.problem and "no other Python file and no notebook" in got.problem
 
 
 @pytest.mark.parametrize("name", ["my_solution.py", "rnn.py"])
