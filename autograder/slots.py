@@ -295,6 +295,10 @@ class DaskSlots:
                                    return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     done = set()
+                except Exception as exc:  # noqa: BLE001 - e.g. the scheduler restarted and dropped the tasks
+                    raise Stalled(f"the Dask scheduler {self.scheduler} lost this run's tasks "
+                                  f"({type(exc).__name__}: {exc}); {len(pending)} students were not graded. "
+                                  "The results already written are kept: run the same command again") from exc
                 self._say(list(self._events))
                 for future in done:
                     job = pending.pop(future)
