@@ -274,8 +274,9 @@ class DaskSlots:
     # -- the run -------------------------------------------------------------------------------------
 
     def _submit(self, function, *args, key: str):
-        return self.client.submit(function, *args, resources={self.plugin.resource: 1}, pure=False,
-                                  retries=1, key=key)
+        # No retries: grade_job records every failure of its own; a worker dying under a task is
+        # Dask's allowed-failures (distributed.scheduler.allowed-failures, 3 by default), then KilledWorker.
+        return self.client.submit(function, *args, resources={self.plugin.resource: 1}, pure=False, key=key)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[str, dict]]:
         import time

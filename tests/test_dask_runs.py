@@ -110,3 +110,34 @@ def test_workers_gone_for_good_stop_the_run_and_what_was_graded_is_kept(tmp_path
     assert f"{written} of 30 graded in this run" in stderr, stderr[-2000:]
     assert len((out / "grades.csv").read_text().splitlines()) == written + 1
     assert json.loads((out / "run.manifest").read_text())["graded"] == written
+
+
+def test_a_student_whose_workers_keep_dying_is_flagged_and_the_cohort_goes_on(tmp_path):
+    """Dask gives up on a task whose workers died (KilledWorker; here after one death): that student
+    gets results flagged for a regrade, never a silent zero, and everyone else is graded."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    folder, out = _cohort(tmp_path, 4), tmp_path / "out"
+    (folder / "slow.py").write_text(SOLUTION + "\nimport time\ntime.sleep(20)\n")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster.scheduler_address) as client:
+        process = _start(folder, out, cluster.scheduler_address)
+        deadline, victim = time.monotonic() + 300, None
+        while victim is None and time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            victim = next((w for w, keys in client.processing().items() if any("grade-slow-" in k for k in keys)),
+                          None)
+            time.sleep(0.05)
+        time.sleep(2)  # inside the student's sleep
+        os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    slow = json.loads((out / "slow.json").read_text())
+    assert slow["extra_data"]["status"] == "grader_error" and slow["score"] == 0
+    assert "died while grading it" in slow["extra_data"]["regrade_reason"]
+    assert slow["extra_data"]["max_score"] == 120
+    for index in range(4):
+        assert json.loads((out / f"s{index:02d}.json").read_text())["score"] == 120
+    assert "slow,0,120,grader_error" in (out / "grades.csv").read_text()
