@@ -223,6 +223,11 @@ class DaskSlots:
         reports = self._reports()
         accepted = [a for a, r in reports.items() if isinstance(r, dict) and r.get("accepted")]
         self._say(reports.values())
+        for address, report in reports.items():
+            if not isinstance(report, dict):  # it could not even load the check: another copy, surely
+                self.refused[address] = _problem(report)
+                print(f"REFUSED Dask worker {address}: {_problem(report)}; its students go to the others",
+                      file=sys.stderr)
         if reports and not accepted:
             reasons = "; ".join(f"{a}: {_problem(r)}" for a, r in reports.items())
             self.close()
