@@ -133,7 +133,7 @@ def push(results: Path, config_path: Path, id_map_path: Path | None, late: laten
         return 2
     if decision.statement:
         print(f"{COMMAND}{' --dry-run' if dry_run else ''}: {decision.statement}"
-              + (" (nothing kept: --dry-run)" if dry_run and (decision.write or decision.remove) else ""))
+              + (" (not recorded: --dry-run)" if dry_run and (decision.write or decision.remove) else ""))
     for problem in cohort.problems:
         report.add(findings.LEFT_OUT, problem.line())
     for outcome in (late_record.assess(s, decision.policy, write=not dry_run, drop=decision.drop)
