@@ -11,6 +11,9 @@ from . import results_schema as schema
 from .report import plain_summary
 
 OUTPUT_EXCERPT = 4000
+QUIZ_VISIBILITIES = ("after_due_date", "after_published", "hidden", "visible")  # Gradescope's test visibility
+QUIZ_SHOWN = {"after_due_date": "after the due date", "after_published": "once the grades are published",
+              "hidden": "by the course staff"}
 UNCONFINED_BANNER = ("UNCONFINED: this submission ran without a sandbox (--unconfined); use these results "
                      "only for code you trust.")
 
@@ -33,8 +36,10 @@ def check_writable(path: Path) -> None:
         raise ResultsPathError(f"--results {path}: cannot write in {parent} ({exc.strerror})") from None
 
 
-def build(grade, submission, options, seed: int | None) -> dict:
-    """results.json for one graded (or refused) submission."""
+def build(grade, submission, options, seed: int | None, quiz_visibility: str = "visible") -> dict:
+    """results.json for one graded (or refused) submission. ``quiz_visibility`` is Gradescope's
+    visibility for the quiz's tests: anything but "visible" also keeps the quiz out of the summary
+    in ``output``, so that resubmitting cannot find the key by trial."""
     tests = []
     for outcome in grade.outcomes:
         check = outcome.check
@@ -47,7 +52,7 @@ def build(grade, submission, options, seed: int | None) -> dict:
     for quiz in grade.quiz_tests:
         extra = dict(quiz.get("extra_data") or {})
         tests.append({**{k: v for k, v in quiz.items() if k != "extra_data"}, "number": str(len(tests) + 1),
-                      "tags": ["quiz", schema.QUIZ], "visibility": quiz.get("visibility", "visible"),
+                      "tags": ["quiz", schema.QUIZ], "visibility": quiz_visibility,
                       "extra_data": {"function": "quiz", **extra}})
     parts: dict[str, dict] = {}
     for test in tests:
@@ -60,7 +65,13 @@ def build(grade, submission, options, seed: int | None) -> dict:
     if grade.status != schema.GRADED:
         lines.append("NOT GRADED YET: " + (grade.reason or "see below") + " (flagged for regrade)")
     lines += grade.notes
-    output = "\n".join([*lines, plain_summary(tests)])
+    shown = tests
+    if quiz_visibility != "visible" and grade.quiz_tests:
+        shown = [t for t in tests if t["tags"][1] != schema.QUIZ]
+        points = sum(t["max_score"] for t in tests if t["tags"][1] == schema.QUIZ)
+        lines.append(f"The quiz ({points:g} points) is scored; your quiz results are shown "
+                     f"{QUIZ_SHOWN[quiz_visibility]}.")
+    output = "\n".join([*lines, plain_summary(shown)])
     if grade.printed.strip():
         total = len(grade.printed.encode()) + grade.printed_dropped
         shown = grade.printed[:OUTPUT_EXCERPT]
@@ -99,16 +110,16 @@ def build(grade, submission, options, seed: int | None) -> dict:
     }
 
 
-def build_for(grader, grade, submission, options) -> dict:
+def build_for(grader, grade, submission, options, quiz_visibility: str = "visible") -> dict:
     """results.json for ``grade``; a fault while building it is the grader's, never the student's:
     the student is then ``grader_error`` (through the same builder, or, if that fails too, through
     :func:`fault_record`, which depends on nothing else)."""
     seed = grader.plan.seed
     try:
-        return build(grade, submission, options, seed)
+        return build(grade, submission, options, seed, quiz_visibility)
     except Exception as exc:  # noqa: BLE001 - ours: flagged for a regrade
         try:
-            return build(grader.failed(exc), submission, options, seed)
+            return build(grader.failed(exc), submission, options, seed, quiz_visibility)
         except Exception as again:  # noqa: BLE001 - the builder itself is broken
             import quizzes
 

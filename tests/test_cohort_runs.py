@@ -94,7 +94,8 @@ def test_an_interrupted_run_keeps_what_it_graded_and_goes_on(cohort, tmp_path):
     assert process.returncode == 130, stderr
     done = len(list(out.glob("s*.json")))
     assert 3 <= done < 14, stderr
-    assert "interrupted" in stderr and "Run the same command again" in stderr
+    assert f"interrupted: {done} of 14 graded" in stderr and "Run the same command again" in stderr
+    assert json.loads((out / "run.manifest").read_text())["graded"] == done
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == done + 1
     for path in out.glob("s*.json"):
@@ -103,6 +104,39 @@ def test_an_interrupted_run_keeps_what_it_graded_and_goes_on(cohort, tmp_path):
     assert again.returncode == 0, again.stderr
     assert f"{14 - done} graded, {done} skipped" in again.stderr, again.stderr
     assert len(scores(out)) == 14
+
+
+@pytest.mark.slow
+def test_a_regrade_keeps_the_late_policy_the_folder_was_exported_with(tmp_path):
+    """Export with a late policy, regrade a late student with --only --force, export again without
+    --due: the penalty stands (the folder keeps the policy, and grade-all applies it as it writes)."""
+    from datetime import datetime, timedelta, timezone
+
+    folder, out = tmp_path / "cohort", tmp_path / "out"
+    folder.mkdir()
+    now = time.time()
+    for name, days_ago in (("early", 30), ("late", 0)):
+        (folder / f"{name}.py").write_text(SOLUTION)
+        os.utime(folder / f"{name}.py", (now - days_ago * 86400, now - days_ago * 86400))
+    due = (datetime.now(timezone.utc) - timedelta(days=19)).strftime("%Y-%m-%d %H:%M UTC")
+    assert grade_all(folder, out, "--jobs", "1").returncode == 0
+
+    def export(*policy):
+        proc = run([sys.executable, "-m", "autograder", "export-grades", str(out), "--to", "csv",
+                    "--out", str(tmp_path / "g.csv"), *policy])
+        assert proc.returncode == 0, proc.stderr
+        rows = (tmp_path / "g.csv").read_text(encoding="utf-8-sig").splitlines()
+        return {r.split(",")[0]: r.split(",")[1] for r in rows[1:]}, proc.stdout
+
+    scores_now, _ = export("--due", due, "--late-penalty", "10%/day", "--late-cap", "50%")
+    assert scores_now == {"early": "120", "late": "60"}
+    again = grade_all(folder, out, "--only", "late", "--force")
+    assert again.returncode == 0 and "1 graded, 1 skipped" in again.stderr, again.stderr
+    assert "late policy kept with" in again.stderr
+    assert json.loads((out / "late.json").read_text())["score"] == 60
+    assert "late,60," in (out / "grades.csv").read_text()
+    scores_now, said = export()
+    assert scores_now == {"early": "120", "late": "60"} and "late policy kept with" in said
 
 
 def test_feedback_pages_and_the_report_are_written(cohort, tmp_path):
@@ -179,8 +213,10 @@ def test_a_worker_killed_mid_run_loses_no_student(cluster, tmp_path):
 def test_a_worker_running_another_grader_is_refused(cluster, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", "tests"))
-    with open(copy / "autograder" / "judge" / "catalogue.py", "a") as handle:
-        handle.write("\n# an older copy of the grader\n")
+    results_py = copy / "autograder" / "results.py"  # a copy that adds 7 points to every score
+    results_py.write_text(results_py.read_text().replace('"score": round(sum(t["score"] for t in tests), 4)',
+                                                         '"score": round(sum(t["score"] for t in tests), 4) + 7'))
+    assert "+ 7" in results_py.read_text()
     env = {**os.environ, "PYTHONPATH": str(copy)}
     worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
                                "--nthreads", "1", "--no-dashboard"], cwd=copy, env=env,
@@ -194,7 +230,8 @@ def test_a_worker_running_another_grader_is_refused(cluster, tmp_path):
         proc = grade_all(folder, tmp_path / "out", "--scheduler", cluster.scheduler_address)
         assert proc.returncode == 0, proc.stderr
         assert "REFUSED Dask worker" in proc.stderr and "install the same copy" in proc.stderr
-        assert len(scores(tmp_path / "out")) == 3
+        assert "differs: autograder/results.py" in proc.stderr
+        assert scores(tmp_path / "out") == {"s00": 115, "s01": 120, "s02": 120}  # no +7 anywhere
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -225,8 +225,23 @@ def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     broken = load(out / "broken.json")
     assert broken["score"] == 0 and broken["extra_data"]["max_score"] == CODE_TOTAL + QUIZ_TOTAL
     assert all("not a readable notebook" in t["output"] for t in broken["tests"] if t["tags"][1] != "quiz")
-    several = load(out / "several.json")
-    assert several["score"] == 0 and "several rnn.py files" in several["tests"][0]["output"]
+    several = load(out / "several.json")  # a/rnn.py and b/rnn.py: one is graded, and the student told which
+    assert several["score"] == CODE_TOTAL
+    assert "rnn.py of the 2 Python files and notebooks handed in" in several["output"]
+
+
+@pytest.mark.slow
+def test_a_submission_under_another_name_is_graded_and_says_so(tmp_path):
+    """Gradescope hands in what the student uploaded: my_solution.py is their rnn.py."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "my_solution.py").write_text(SOLUTION)
+    proc = run([sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(tmp_path / "r.json"),
+                "--no-quiz"])
+    assert proc.returncode == 0, proc.stderr
+    data = load(tmp_path / "r.json")
+    assert data["score"] == CODE_TOTAL and data["extra_data"]["status"] == "graded"
+    assert "graded my_solution.py: the only Python file or notebook handed in" in data["output"]
 
 
 def test_grade_all_writes_a_csv_and_a_summary(cohort):
@@ -254,7 +269,7 @@ def test_grade_all_reads_nbgrader_submitted_layout(tmp_path):
         data = load(tmp_path / "out" / f"{student}.json")
         assert data["score"] == CODE_TOTAL
         assert data["extra_data"]["submitted_at"] == {"time": "2026-12-01T08:59:00.123456+00:00",
-                                                      "source": "nbgrader timestamp.txt"}
+                                                      "source": "nbgrader timestamp.txt", "weak": False}
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,15 @@ Every core is used (--jobs); each slot is a sandbox of its own. A second run
 over the same folder skips the students whose submission, grader and options
 are unchanged (--force regrades everyone, --only some); an interrupted run
 picks up where it stopped. With --scheduler, the students are graded on a Dask
-cluster's workers instead. One student's failure, of any kind, is that
-student's: their results file says what happened and the cohort goes on.
+cluster's workers instead: every worker, including one restarted or added
+during the run, is checked when it joins (the same grader: files, torch and
+Python) before it takes a student. One student's failure, of any kind, is
+that student's: their results file says what happened and the cohort goes on.
+
+Exit status: 0 the run finished; 2 it could not start (no submissions, no
+usable sandbox, no Dask worker that passes its checks); 3 a Dask run made no
+progress for --progress-timeout seconds (what was graded is kept); 130
+interrupted (Ctrl-C; what was graded is kept).
 """
 
 
@@ -48,6 +55,10 @@ def add_arguments(parser) -> None:
     run.add_argument("--only", nargs="+", metavar="NAME", help="regrade only these students")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="grade on a Dask distributed cluster (e.g. tcp://host:8786) instead of here")
+    run.add_argument("--progress-timeout", type=float, metavar="S",
+                     help="with --scheduler: stop when no student has been graded for S seconds (no worker "
+                          "left, none that passes its checks), keeping what was graded; exit status 3 "
+                          "(default: 2 x --total-timeout + 120)")
     run.add_argument("--no-feedback", action="store_true", help="write no feedback pages and no report")
     run.add_argument("--skip-selftest", action="store_true",
                      help="do not self-test the grader before grading (see `python -m autograder selftest`); "
@@ -72,6 +83,8 @@ def run(args) -> int:
     root, out = Path(args.submissions).absolute(), Path(args.out).absolute()
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.progress_timeout is not None and not args.progress_timeout > 0:
+        raise UsageError("--progress-timeout must be positive")
     if not root.is_dir():
         return _fail(f"no such folder: {args.submissions}")
     students = cohort.find_students(root, args.assignment)
@@ -88,6 +101,10 @@ def run(args) -> int:
     except (OSError, results.ResultsPathError) as exc:
         return _fail(f"cannot write to {args.out}: {exc}")
     csv_path = Path(args.csv).absolute() if args.csv else out / cohort.CSV_NAME
+    try:
+        late_policy = _kept_late_policy(out)
+    except ValueError as exc:
+        return _fail(str(exc))
     options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent)])
     # Graded only once the self-test passed on the very grader (fork server, plan) that grades them.
     options.selftest = "skipped" if args.skip_selftest else "passed"
@@ -102,7 +119,7 @@ def run(args) -> int:
     slots = None
     graded: list[dict] = []
     unwritten: list[str] = []  # students whose results file could not be written (a full disk, say)
-    interrupted = False
+    interrupted, stalled = False, None
     try:
         if jobs:
             try:
@@ -117,9 +134,13 @@ def run(args) -> int:
                 if type(exc).__name__ in ("WorkerRefused", "SandboxUnavailable", "MissingReference"):
                     return _fail(str(exc))
                 raise
-            graded = _grade(slots, jobs, out, key, not args.no_feedback, unwritten)
+            _grade(slots, jobs, out, key, not args.no_feedback, graded, unwritten, late_policy)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception as exc:  # noqa: BLE001 - only a stalled cluster is expected here; the rest propagates
+        if type(exc).__name__ != "Stalled":
+            raise
+        stalled = str(exc)
     finally:
         if slots is not None:
             try:
@@ -138,6 +159,10 @@ def run(args) -> int:
         print(f"interrupted: {len(graded)} of {len(jobs)} graded; their results are kept, and {csv_path} "
               f"lists {count}. Run the same command again to go on.", file=sys.stderr)
         return 130
+    if stalled:
+        print(f"STOPPED: {stalled}. {len(graded)} of {len(jobs)} graded in this run; {csv_path} lists "
+              f"{count}.", file=sys.stderr)
+        return 3
     print(f"{len(graded)} graded, {len(skipped)} skipped as unchanged; results in {out}, "
           f"summary in {csv_path}",
           file=sys.stderr)
@@ -180,10 +205,11 @@ def _plan(students, out: Path, options, args):
     jobs, skipped = [], []
     for student in students:
         try:
-            submission = intake.load(student.path, name=student.name)
+            submission = intake.load(student.path, name=student.name,
+                                     nbgrader_layout=bool(getattr(args, "assignment", None)))
         except intake.IntakeError as exc:
             submission = Submission(name=student.name, origin=student.path, problem=str(exc))
-        wanted = args.force or (args.only and student.name in args.only)
+        wanted = student.name in args.only if args.only else args.force  # --only X --force: X alone
         if not wanted and (args.only or cohort.unchanged(out, student.stem, submission.sha256, key)):
             skipped.append(student.name)
             continue
@@ -195,27 +221,46 @@ def _slots(options, args, count: int):
     from ..slots import DaskSlots, LocalSlots
 
     if args.scheduler:
-        return DaskSlots(options, args.scheduler)
+        timeout = args.progress_timeout or 2 * options.limits.total_timeout_s + 120
+        return DaskSlots(options, args.scheduler, progress_timeout=timeout)
     return LocalSlots(options, min(args.jobs, count))
 
 
-def _grade(slots, jobs, out: Path, key: dict, feedback: bool, unwritten: list[str]) -> list[dict]:
+def _kept_late_policy(out: Path):
+    """The late policy the results folder keeps (export-grades and lti push wrote it), said on stderr:
+    every student graded now gets it too. Raises ValueError when its file cannot be used."""
+    from ..lms import kept_policy
+
+    policy = kept_policy.load(out)
+    if policy is not None:
+        print(f"late policy kept with {out} ({kept_policy.FILENAME}): {policy.describe()}; applied to "
+              "every student graded now", file=sys.stderr)
+    return policy
+
+
+def _grade(slots, jobs, out: Path, key: dict, feedback: bool, graded: list[dict], unwritten: list[str],
+           late_policy=None) -> None:
+    """Grade ``jobs``, writing each result as it comes and appending it to ``graded`` (so that
+    whoever catches a Ctrl-C knows how many were written); a result that cannot be written is that
+    student's alone (``unwritten``), and the run goes on."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
     from .. import results
     from ..escape import one_line
+    from ..lms import late_record
 
     console = Console(stderr=True, highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                TextColumn("mean {task.fields[mean]}"), TextColumn("{task.fields[student]}"))
-    graded: list[dict] = []
     writer = _feedback_writer(out) if feedback else None
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("grading", total=len(jobs), student="", mean="-")
         for stem, data in slots.run(jobs):
             data["extra_data"]["resume_key"] = key
+            if late_policy is not None:
+                data = late_record.applied(data, late_policy, out / f"{stem}.json")
             try:  # atomic: an interrupted run keeps every finished student
                 results.write(out / f"{stem}.json", data)
             except OSError as exc:  # that student's, not the cohort's: the run goes on and says so
@@ -224,13 +269,12 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, unwritten: list[st
                                             f"not written: {exc.strerror or exc}", style="red"))
                 progress.update(task, advance=1)
                 continue
+            graded.append(data)  # written: counted, even if a Ctrl-C comes next
             if writer is not None:
                 writer(data, stem)
-            graded.append(data)
             mean = sum(r["score"] for r in graded) / len(graded)
             progress.update(task, advance=1, mean=f"{mean:.1f}/{data['extra_data']['max_score']:g}",
                             student=Text(one_line(data["extra_data"]["student"], 40)))
-    return graded
 
 
 def _feedback_writer(out: Path):

@@ -55,9 +55,14 @@ def render(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def write(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
-    """Write the CSV atomically (UTF-8, no byte-order mark)."""
-    atomic.write_text(Path(path), render(header, rows))
+BOM = "\ufeff"
+BOM_BY_DEFAULT = {"canvas": False, "moodle": True, "csv": True}  # where the target reads one
+
+
+def write(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]], bom: bool = False) -> None:
+    """Write the CSV atomically, UTF-8; with ``bom``, a byte-order mark first, without which Excel
+    reads the file in the machine's code page ('Seán' shows as 'SeÃ¡n')."""
+    atomic.write_text(Path(path), (BOM if bom else "") + render(header, rows))
 
 
 def read_rows(path: Path) -> list[list[str]]:

@@ -30,11 +30,13 @@ class CohortError(Exception):
 class SubmissionTime:
     time: datetime  # aware
     source: str  # "nbgrader timestamp.txt" or "file modification time"
+    marked_weak: bool | None = None  # extra_data.submitted_at.weak, as grade-all recorded it
 
     @property
     def weak(self) -> bool:
-        """A file's modification time changes on copy, unzip or edit: weaker evidence."""
-        return self.source != NBGRADER_TIMESTAMP
+        """A file's modification time changes on copy, unzip or edit, and a student can set it: weaker
+        evidence. Only nbgrader's own timestamp.txt (grade-all --assignment) is not."""
+        return self.marked_weak is not False or self.source != NBGRADER_TIMESTAMP
 
     def describe(self) -> str:
         when = self.time.isoformat(timespec="seconds")
@@ -81,7 +83,7 @@ class Cohort:
     max_score: float
 
 
-class _Malformed(Exception):
+class _Malformed(ValueError):
     pass
 
 
@@ -116,7 +118,8 @@ def _submitted_at(extra: dict, notes: list[str]) -> SubmissionTime | None:
     except ValueError as exc:
         notes.append(f"extra_data.submitted_at.time unreadable ({shown(exc)}): submission time unknown")
         return None
-    return SubmissionTime(moment, raw["source"])
+    weak = raw.get("weak")
+    return SubmissionTime(moment, raw["source"], weak if isinstance(weak, bool) else None)
 
 
 def read_one(path: Path) -> StudentResult:
@@ -129,6 +132,11 @@ def read_one(path: Path) -> StudentResult:
         raise _Malformed(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
         raise _Malformed(f"cannot be read ({exc.strerror or exc})") from None
+    return from_data(data, path)
+
+
+def from_data(data: object, path: Path) -> StudentResult:
+    """A results dict as the student it describes; :class:`_Malformed` (a ValueError) when it is not one."""
     if not isinstance(data, dict) or not isinstance(data.get("extra_data"), dict):
         raise _Malformed("not a results file (no extra_data object)")
     extra = data["extra_data"]

@@ -61,7 +61,7 @@ def results(student: str, core: float, quiz: float, missed: tuple[str, ...] = ()
                       "quiz": {"score": quiz if status == "graded" else 0.0, "max_score": QUIZ_MAX}},
             "isolation": {"mode": "full", "measures": ["pid namespace", "cgroup memory 2048 MiB"]},
             "submission": {"kind": "notebook", "sha256": "0" * 64, "notes": []},
-            "submitted_at": {"time": submitted, "source": source} if submitted else None,
+            "submitted_at": {"time": submitted, "source": source, "weak": source != NBGRADER} if submitted else None,
             "grader_version": "0.1.0",
             "options": {},
             "seed": 11,
