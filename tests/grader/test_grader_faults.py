@@ -132,8 +132,8 @@ def test_a_hidden_check_that_raises_is_a_grader_error(tmp_path):
 
 
 def test_a_results_builder_that_raises_still_writes_a_grader_error(tmp_path):
-    root = broken_copy(tmp_path, "autograder/results.py", '    """results.json for one graded (or refused) '
-                       'submission."""\n', '    raise RuntimeError("simulated results bug")\n')
+    root = broken_copy(tmp_path, "autograder/results.py", "    tests = []\n    for outcome in grade.outcomes:\n",
+                       '    raise RuntimeError("simulated results bug")\n    for outcome in grade.outcomes:\n')
     results = tmp_path / "r.json"
     proc = in_copy(root, "grade", str(ROOT / "solutions" / "rnn.py"), "--results", str(results))
     assert proc.returncode == 0, proc.stderr
