@@ -165,7 +165,7 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> l
     from rich.text import Text
 
     from .. import results
-    from ..escape import one_line
+    from ..escape import label
 
     console = Console(stderr=True, highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -183,7 +183,7 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> l
             graded.append(data)
             mean = sum(r["score"] for r in graded) / len(graded)
             progress.update(task, advance=1, mean=f"{mean:.1f}/{data['extra_data']['max_score']:g}",
-                            student=Text(one_line(data["extra_data"]["student"], 40)))
+                            student=Text(label(data["extra_data"]["student"], 40)))
     del skipped
     return graded
 
@@ -228,7 +228,7 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
     from rich.text import Text
 
     from .. import cohort
-    from ..escape import one_line
+    from ..escape import label, one_line
 
     everyone = list(cohort.read_results(out).values())
     console = Console(highlight=False)
@@ -237,7 +237,7 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
     if len(everyone) <= 12:
         for data in sorted(everyone, key=lambda d: d["extra_data"]["student"]):
             console.print(Text(f"{data['score']:>7g} / {data['extra_data']['max_score']:<4g} "
-                               f"{one_line(data['extra_data']['student'], 60)}"))
+                               f"{label(data['extra_data']['student'], 60)}"))
     scores = [r["score"] for r in everyone]
     maximum = everyone[0]["extra_data"]["max_score"]
     console.print(Text(f"{len(everyone)} students: mean {sum(scores) / len(scores):.1f}, "
@@ -248,7 +248,7 @@ def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
     flagged = [r for r in everyone if r["extra_data"].get("status") != "graded"]
     for data in flagged[:10]:
         reason = one_line(data["extra_data"].get("regrade_reason") or "", 100)
-        name = one_line(data["extra_data"]["student"], 40)
+        name = label(data["extra_data"]["student"], 40)
         console.print(Text(f"  REGRADE {name}: {reason}", style="yellow"))
     if len(flagged) > 10:
         console.print(Text(f"  ... and {len(flagged) - 10} more flagged for regrade (see grades.csv)"))

@@ -8,9 +8,10 @@ Only numbers and our own labels reach the SVG; labels are escaped all the same.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
+
+from ..escape import h1
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 INK, GRID, AXIS = "#1f2937", "#e5e7eb", "#6b7280"
@@ -46,7 +47,7 @@ def _fmt(v: float) -> str:
 
 
 def _e(s: str) -> str:
-    return html.escape(s, quote=True)
+    return h1(s, 2000)
 
 
 def _open(uid: str, width: int, height: int, title: str, desc: str, css_class: str) -> list[str]:

@@ -243,7 +243,7 @@ def test_student_names_reach_the_terminal_escaped(cli, tmp_path):
     folder = write_cohort(tmp_path / "r", {"mallory\x1b[2J\nfake line": dict(core=1.0, quiz=0.0,
                                                                             status="grader_error")})
     ran = cli("export-grades", folder, "--to", "csv", "--out", tmp_path / "g.csv")
-    assert "\x1b" not in ran.err and "mallory\\x1b[2J\\nfake line" in ran.err
+    assert "\x1b" not in ran.err and "mallory␛[2J␊fake line" in ran.err
 
 
 # --- options ------------------------------------------------------------------------------
