@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import pytest
 
 from autograder import cohort, escape
-from autograder.escape import UNSAFE, clean, csv_cell, formula_like, h, h1, label, md, one_line
+from autograder.escape import UNSAFE, clean, csv_cell, formula_like, h, h1, label, md, md_code, one_line
 
 HOSTILE = {
     "ansi colour": "\x1b[31mred\x1b[0m name",
@@ -101,6 +101,28 @@ def test_a_name_hides_nothing_and_two_look_alikes_differ():
     assert label("al\u200bice") != label("alice") and label("alice\t") != label("alice")
     assert label("ALICE") == "ALICE" and label("José Núñez") == "José Núñez"
     assert one_line("\x1b[31mred\x1b[0m done") == "red done"  # printed output: colours removed whole
+
+
+def test_escape_sequences_are_removed_whole_from_printed_text():
+    raw = ("\x1b[31mred\x1b[0m \x1b[1;4;38;5;208mbold\x1b[m \x1b]0;window title\x07"
+           "\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1b(B\x1b7saved\x1b8 \x9b2Jcsi")
+    assert clean(raw) == "red bold link saved csi"
+
+
+def test_carriage_returns_are_visible_in_messages_and_rewind_in_printed_output():
+    # in a message, a carriage return must not hide the grader's words before it
+    assert clean("forward: raised\rfine") == "forward: raised␍fine"
+    assert clean("a\r\nb") == "a\nb" and clean("tab\tand\nnewline") == "tab\tand\nnewline"
+    # printed output: a progress bar keeps its last state, as on a terminal
+    assert clean("epoch 1\repoch 2\repoch 3\ndone", terminal=True) == "epoch 3\ndone"
+
+
+def test_one_line_and_points():
+    from autograder.feedback.text import fmt_points
+
+    assert one_line("a\n  b\tc", 10) == "a b c" and one_line("x" * 20, 5) == "xxxx…"
+    assert [fmt_points(x) for x in (3, 2.5, 1.3333, 0.0, None, float("nan"), True, 10**400)] == \
+        ["3", "2.5", "1.33", "0", "?", "?", "1", "?"]
 
 
 def test_controls_have_one_visible_form_in_every_sink():
@@ -217,12 +239,23 @@ RENDERERS = _renderers()
 @pytest.mark.parametrize("render", [r for _, r in RENDERERS], ids=[n for n, _ in RENDERERS])
 @pytest.mark.parametrize("name,raw", CASES, ids=IDS)
 def test_markdown_renders_student_text_as_itself(render, name, raw):
+    """Each renderer with raw HTML and autolinks switched ON: only the escaping stands between
+    student text and markup."""
     for prefix in ("", "Student: "):  # at the start of a line, and inside one
         rendered = render(f"{prefix}{md(raw)}\n")
         inner = re.fullmatch(r"<p>(.*)</p>\s*", rendered, re.S)
         assert inner, rendered[:300]
         assert not re.search(r"<(?!/?p>)", inner.group(1)), rendered[:300]
         assert html.unescape(inner.group(1)).replace("\u2060", "") == prefix + one_line(raw)
+
+
+@pytest.mark.parametrize("name,render", RENDERERS, ids=[n for n, _ in RENDERERS])
+def test_markdown_code_block_keeps_text_verbatim(name, render):
+    raw = "```\n<script>x</script>\n~~~\n````` five\n[a](b)"
+    rendered = render(md_code(raw))
+    m = re.fullmatch(r"<pre[^>]*><code[^>]*>(.*)</code></pre>\s*", rendered, re.S)
+    assert m, rendered
+    assert html.unescape(m.group(1)).rstrip("\n") == raw
 
 
 @pytest.mark.parametrize("raw", ["2026-12-06 20:30", "1.5 and 2.25", "loss 0.0512 (epoch 30)",
