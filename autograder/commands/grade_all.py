@@ -61,7 +61,7 @@ def _fail(message: str) -> int:
 
 
 def run(args) -> int:
-    from .. import cohort, intake, results
+    from .. import cohort, intake, results, seal
     from ..judge.reference import MissingReference
     from ..sandbox.modes import SandboxUnavailable
 
@@ -70,7 +70,12 @@ def run(args) -> int:
         raise UsageError("--jobs must be at least 1")
     if not root.is_dir():
         return _fail(f"no such folder: {args.submissions}")
-    students = cohort.find_students(root, args.assignment)
+    try:
+        results_key = seal.load_key(create=True)  # seals what this run writes; kept outside OUT
+    except seal.SealKeyError as exc:
+        return _fail(f"results key: {exc}")
+    held = cohort.read_results(out, results_key).sealed if out.is_dir() else {}
+    students = cohort.find_students(root, args.assignment, held)
     if not students:
         layout = f"<student>/{args.assignment}/" if args.assignment else "sub-folders, .py or .ipynb files"
         return _fail(f"no submissions in {args.submissions} (expected {layout})")
@@ -84,12 +89,15 @@ def run(args) -> int:
     except (OSError, results.ResultsPathError) as exc:
         return _fail(f"cannot write to {args.out}: {exc}")
     csv_path = Path(args.csv).absolute() if args.csv else out / cohort.CSV_NAME
-    options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent)])
+    options = options_module.from_args(args, [os.getcwd(), str(root), str(out), str(csv_path.parent),
+                                              str(seal.state_dir())])
     if options.seed is None:
         from ..judge import new_seed
 
-        options.seed = new_seed()  # one seed for every slot: every student judged on the same inputs
-    jobs, skipped, key = _plan(students, out, options, args)
+        # one seed for every slot, and a resumed run goes on with the seed of the results it
+        # keeps: every student of the cohort judged on the same inputs
+        options.seed = cohort.kept_seed(held, students) or new_seed()
+    jobs, skipped, key = _plan(students, out, options, args, held, results_key)
     options.notebooks = any(job.submission.kind == KIND_NOTEBOOK for job in jobs)
     options.plots = any(intake.may_plot(job.submission) for job in jobs)
     started = time.monotonic()
@@ -106,7 +114,8 @@ def run(args) -> int:
                 if type(exc).__name__ in ("WorkerRefused", "SandboxUnavailable", "MissingReference"):
                     return _fail(str(exc))
                 raise
-            graded = _grade(slots, jobs, out, key, not args.no_feedback, len(skipped))
+            graded = _grade(slots, jobs, out, key, not args.no_feedback, len(skipped),
+                            {student.stem: student for student in students}, results_key)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -115,11 +124,11 @@ def run(args) -> int:
                 slots.close()
             except KeyboardInterrupt:
                 pass
-        count = cohort.rebuild_csv(out, csv_path)
+        count = cohort.rebuild_csv(out, csv_path, results_key)
         if not args.no_feedback:
-            _report(out)
+            _report(out, results_key)
         _manifest(out, options, slots, started, len(graded), len(skipped))
-    _summary(out, graded, skipped)
+    _summary(out, graded, skipped, results_key, students)
     if interrupted:
         print(f"interrupted: {len(graded)} of {len(jobs)} graded; their results are kept, and {csv_path} "
               f"lists {count}. Run the same command again to go on.", file=sys.stderr)
@@ -130,9 +139,10 @@ def run(args) -> int:
     return 0
 
 
-def _plan(students, out: Path, options, args):
-    """Read every submission; keep those to grade, and name those whose results still stand."""
-    from .. import cohort, intake
+def _plan(students, out: Path, options, args, held: dict, results_key: bytes):
+    """Read every submission; keep those to grade, and name those whose results still stand
+    (sealed by this machine's key, same submission, entry, options: :func:`cohort.unchanged`)."""
+    from .. import cohort, intake, results, seal
     from ..intake import Submission
     from ..slots import Job, fingerprint
 
@@ -144,7 +154,13 @@ def _plan(students, out: Path, options, args):
         except intake.IntakeError as exc:
             submission = Submission(name=student.name, origin=student.path, problem=str(exc))
         wanted = args.force or (args.only and student.name in args.only)
-        if not wanted and (args.only or cohort.unchanged(out, student.stem, submission.sha256, key)):
+        data = held.get(f"{student.stem}.json")
+        if not wanted and (args.only or cohort.unchanged(data, student, submission.sha256, key,
+                                                          options.accepted_modes())):
+            if data is not None and data["extra_data"].get("name_collision") != student.name_collision:
+                # another entry came or went: the flag changes, the grade does not
+                data["extra_data"]["name_collision"] = student.name_collision
+                results.write(out / f"{student.stem}.json", seal.seal(data, results_key))
             skipped.append(student.name)
             continue
         jobs.append(Job(student.stem, submission))
@@ -159,12 +175,13 @@ def _slots(options, args, count: int):
     return LocalSlots(options, min(args.jobs, count))
 
 
-def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> list[dict]:
+def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int, students: dict,
+           results_key: bytes) -> list[dict]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
-    from .. import results
+    from .. import results, seal
     from ..escape import label
 
     console = Console(stderr=True, highlight=False)
@@ -175,7 +192,10 @@ def _grade(slots, jobs, out: Path, key: dict, feedback: bool, skipped: int) -> l
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("grading", total=len(jobs), student="", mean="-")
         for stem, data in slots.run(jobs):
-            data["extra_data"]["resume_key"] = key
+            student = students[stem]
+            data["extra_data"].update(resume_key=key, entry=student.entry,
+                                      name_collision=student.name_collision)
+            data = seal.seal(data, results_key)
             # atomic: an interrupted run keeps every finished student
             results.write(out / f"{stem}.json", data)
             if writer is not None:
@@ -203,11 +223,12 @@ def _feedback_writer(out: Path):
     return write
 
 
-def _report(out: Path) -> None:
-    from .. import feedback
+def _report(out: Path, results_key: bytes | None) -> None:
+    from .. import cohort, feedback
 
     try:
-        feedback.write_report(out)
+        untrusted = {name: why for name, (_, why) in cohort.read_results(out, results_key).unsealed.items()}
+        feedback.write_report(out, untrusted)
     except Exception as exc:  # noqa: BLE001 - the report is a view of the results files, which are kept
         print(f"report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
 
@@ -222,35 +243,50 @@ def _manifest(out: Path, options, slots, started: float, graded: int, skipped: i
     os.replace(temporary, out / MANIFEST)
 
 
-def _summary(out: Path, graded: list[dict], skipped: list[str]) -> None:
-    """One screen whatever the cohort's size: the distribution and the checks missed most."""
+def _summary(out: Path, graded: list[dict], skipped: list[str], results_key: bytes | None = None,
+             students: list | None = None) -> None:
+    """One screen whatever the cohort's size: the distribution and the checks missed most, then
+    what the instructor must settle: regrades, names that collide, files this grader did not seal."""
     from rich.console import Console
     from rich.text import Text
 
     from .. import cohort
-    from ..escape import label, one_line
+    from ..escape import label, one_line, plural
 
-    everyone = list(cohort.read_results(out).values())
+    folder = cohort.read_results(out, results_key)
+    everyone = list(folder.sealed.values())
     console = Console(highlight=False)
-    if not everyone:
-        return
-    if len(everyone) <= 12:
-        for data in sorted(everyone, key=lambda d: d["extra_data"]["student"]):
-            console.print(Text(f"{data['score']:>7g} / {data['extra_data']['max_score']:<4g} "
-                               f"{label(data['extra_data']['student'], 60)}"))
-    scores = [r["score"] for r in everyone]
-    maximum = everyone[0]["extra_data"]["max_score"]
-    console.print(Text(f"{len(everyone)} students: mean {sum(scores) / len(scores):.1f}, "
-                       f"min {min(scores):g}, max {max(scores):g} (out of {maximum:g})", style="bold"))
-    missed = Counter(t["name"] for r in everyone for t in r["tests"] if t["status"] != "passed")
-    for name, count in missed.most_common(8):
-        console.print(Text(f"  {count:>4} missed: {one_line(name, 90)}"))
-    flagged = [r for r in everyone if r["extra_data"].get("status") != "graded"]
-    for data in flagged[:10]:
-        reason = one_line(data["extra_data"].get("regrade_reason") or "", 100)
-        name = label(data["extra_data"]["student"], 40)
-        console.print(Text(f"  REGRADE {name}: {reason}", style="yellow"))
-    if len(flagged) > 10:
-        console.print(Text(f"  ... and {len(flagged) - 10} more flagged for regrade (see grades.csv)"))
+    if everyone:
+        if len(everyone) <= 12:
+            for data in sorted(everyone, key=lambda d: d["extra_data"]["student"]):
+                console.print(Text(f"{data['score']:>7g} / {data['extra_data']['max_score']:<4g} "
+                                   f"{label(data['extra_data']['student'], 60)}"))
+        scores = [r["score"] for r in everyone]
+        maximum = everyone[0]["extra_data"]["max_score"]
+        console.print(Text(f"{len(everyone)} students: mean {sum(scores) / len(scores):.1f}, "
+                           f"min {min(scores):g}, max {max(scores):g} (out of {maximum:g})", style="bold"))
+        missed = Counter(t["name"] for r in everyone for t in r["tests"] if t["status"] != "passed")
+        for name, count in missed.most_common(8):
+            console.print(Text(f"  {count:>4} missed: {one_line(name, 90)}"))
+        flagged = [r for r in everyone if r["extra_data"].get("status") != "graded"]
+        for data in flagged[:10]:
+            reason = one_line(data["extra_data"].get("regrade_reason") or "", 100)
+            name = label(data["extra_data"]["student"], 40)
+            console.print(Text(f"  REGRADE {name}: {reason}", style="yellow"))
+        if len(flagged) > 10:
+            console.print(Text(f"  ... and {len(flagged) - 10} more flagged for regrade (see grades.csv)"))
+    groups = {tuple(sorted((s.entry, *s.collides_with))) for s in students or [] if s.collides_with}
+    if groups:
+        console.print(Text(f"{plural(len(groups), 'name')} shared by several entries (the same to an LMS "
+                           "once case and Unicode forms are set aside): each is graded; settle whose is "
+                           "whose (rename the entries, or --id-map) before exporting", style="yellow"))
+        for group in sorted(groups)[:10]:
+            console.print(Text("  SAME NAME " + ", ".join(label(e, 40) for e in group), style="yellow"))
+    if folder.unsealed:
+        console.print(Text(f"{plural(len(folder.unsealed), 'results file')} in {out} not sealed by this "
+                           "grader here: not trusted, not resumed, listed in grades.csv as "
+                           f"{cohort.UNAUTHENTICATED}, left out of exports", style="yellow"))
+        for name, (_, why) in sorted(folder.unsealed.items())[:10]:
+            console.print(Text(f"  UNSEALED {label(name, 60)}: {why}", style="yellow"))
     if skipped:
         console.print(Text(f"{len(skipped)} skipped: unchanged since their last grading", style="dim"))

@@ -27,6 +27,7 @@ class Unreadable:
 
     stem: str
     problem: str
+    tag: str = "unreadable"  # or "not sealed": a file this grader did not write (autograder.seal)
 
 
 @dataclass
@@ -168,7 +169,7 @@ def _attention(views, unreadable, feedback_dir) -> str:
                        f'</span></td><td><span class="tag bad">{_status(v)}</span></td>'
                        f'<td>{h(v.regrade_reason or "(no reason given)", 2000)}</td><td>{errors}</td></tr>')
         for u in unreadable:
-            out.append(f'<tr><td class="mono">{h1(u.stem, 80)}.json</td><td><span class="tag bad">unreadable'
+            out.append(f'<tr><td class="mono">{h1(u.stem, 80)}.json</td><td><span class="tag bad">{h1(u.tag)}'
                        f'</span></td><td>{h(u.problem, 500)}</td><td></td></tr>')
         out.append("</tbody></table></div>")
     if odd:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-from .cohort import DUE, FORMULA, MAX, stem, write_cohort
+from .cohort import DUE, FORMULA, MAX, sealed, stem, write_cohort
 from .cohort import results as results_json
 from .conftest import rows_of
 
@@ -199,7 +199,7 @@ def test_results_that_disagree_on_max_score_are_refused(cli, results, tmp_path):
     other = results / "zed.json"
     data = json.loads((results / "ben.json").read_text())
     data["extra_data"]["student"], data["extra_data"]["max_score"] = "zed", 100.0
-    other.write_text(json.dumps(data))
+    other.write_text(json.dumps(sealed(data)))
     out = tmp_path / "c.csv"
     ran = cli("export-grades", results, "--to", "csv", "--out", out)
     assert ran.code == 2
