@@ -28,7 +28,12 @@ Ctrl-C).
 Every core is used (--jobs); each slot is a sandbox of its own. A second run
 over the same folder skips the students whose submission, grader and options
 are unchanged (--force regrades everyone, --only some); an interrupted run
-picks up where it stopped. With --scheduler, the students are graded on a Dask
+picks up where it stopped. Only results this machine sealed are reused: each
+results file carries an HMAC keyed by a secret outside OUT (results.key in
+$RNN_AUTOGRADER_STATE, else ~/.local/state/rnn-autograder/); any other file is
+graded again, or, if it belongs to no entry, listed as unauthenticated.
+Entries whose names differ only by case or Unicode form are all graded and
+flagged (results, summary). With --scheduler, the students are graded on a Dask
 cluster's workers instead. One student's failure, of any kind, is that
 student's: their results file says what happened and the cohort goes on.
 """
