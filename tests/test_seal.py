@@ -149,3 +149,14 @@ def test_a_late_penalty_recorded_by_an_export_keeps_the_file_sealed(tmp_path, ca
     data = json.loads((out / "ben.json").read_text())
     assert data["extra_data"]["late"]["penalty_percent"] == 20 and seal.check(data, seal.load_key()).ok
     assert sealed(results_json("x", 1.0, 1.0))["extra_data"]["seal"]["key"] == seal.key_id(seal.load_key())
+
+
+def test_grade_all_will_not_run_with_a_key_others_could_read(state, tmp_path, capsys):
+    seal.load_key(create=True)
+    os.chmod(state, 0o755)
+    (tmp_path / "cohort").mkdir()
+    (tmp_path / "cohort" / "ann.py").write_text("x = 1\n")
+    code = _export("grade-all", tmp_path / "cohort", "--out", tmp_path / "out")
+    err = capsys.readouterr().err
+    assert code == 2 and "results key:" in err and "chmod 700" in err
+    assert not (tmp_path / "out").exists()
