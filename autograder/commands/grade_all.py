@@ -223,7 +223,10 @@ def _feedback_writer(out: Path):
         try:
             feedback.write_student(data, folder, stem)
         except Exception as exc:  # noqa: BLE001 - a page that cannot be drawn never costs a grade
-            print(f"feedback page for {stem} not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+            from ..escape import one_line
+
+            print(f"feedback page for {stem} not written: {type(exc).__name__}: {one_line(exc)}",
+                  file=sys.stderr)
 
     return write
 
@@ -235,7 +238,9 @@ def _report(out: Path, results_key: bytes | None) -> None:
         untrusted = {name: why for name, (_, why) in cohort.read_results(out, results_key).unsealed.items()}
         feedback.write_report(out, untrusted)
     except Exception as exc:  # noqa: BLE001 - the report is a view of the results files, which are kept
-        print(f"report not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from ..escape import one_line
+
+        print(f"report not written: {type(exc).__name__}: {one_line(exc)}", file=sys.stderr)
 
 
 def _manifest(out: Path, options, slots, started: float, graded: int, skipped: int) -> None:
