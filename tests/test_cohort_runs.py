@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
+from autograder import paths, seal
 from tests.conftest import ROOT, run
+
+pytestmark = pytest.mark.slow  # every test here grades in subprocesses
 
 SOLUTION = paths.SOLUTION_FILE.read_text()
 NO_ZERO_GRAD = SOLUTION.replace("    optimizer.zero_grad()\n", "", 1)
@@ -150,6 +152,96 @@ def test_feedback_pages_and_the_report_are_written(cohort, tmp_path):
     assert "zero_grad" in page or "gradients add up" in page
     manifest = json.loads((out / "run.manifest").read_text())
     assert manifest["graded"] == 6 and manifest["slots"][0]["judge_peak"] > 0
+
+
+# --- what resume trusts, and names that collide ---------------------------------------------------------
+
+def _small(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "small"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def _csv(out: Path) -> dict[str, list[str]]:
+    import csv
+
+    return {row[4]: row for row in csv.reader((out / "grades.csv").open(encoding="utf-8"))}
+
+
+def test_resume_trusts_only_results_sealed_here_and_exports_no_forgery(tmp_path):
+    folder = _small(tmp_path, {"ann.py": SOLUTION, "bea.py": NO_ZERO_GRAD, "cal.py": SOLUTION})
+    out = tmp_path / "out"
+    assert grade_all(folder, out, "--jobs", "2").returncode == 0
+    honest = scores(out)
+    assert honest["bea"] < 120
+    bea = json.loads((out / "bea.json").read_text())
+    for test in bea["tests"]:  # bea gives herself full marks, keeping the seal she had
+        test["score"], test["status"] = test["max_score"], "passed"
+    bea["score"] = 120
+    (out / "bea.json").write_text(json.dumps(bea))
+    mallory = json.loads((out / "ann.json").read_text())
+    mallory["extra_data"]["student"] = "mallory"  # a results file for someone who handed nothing in
+    (out / "mallory.json").write_text(json.dumps(mallory))
+    cal = json.loads((out / "cal.json").read_text())  # graded on another machine, with its own key
+    (out / "cal.json").write_text(json.dumps(seal.seal(cal, os.urandom(32))))
+    again = grade_all(folder, out)
+    assert again.returncode == 0 and "2 graded, 1 skipped" in again.stderr, again.stderr
+    assert scores(out)["bea"] == honest["bea"] and scores(out)["cal"] == honest["cal"]
+    rows = _csv(out)
+    assert rows["mallory.json"][1:4] == ["", "", "unauthenticated"] and rows["bea.json"][1] == f"{honest['bea']:g}"
+    assert "UNSEALED mallory.json: its seal does not match" in again.stdout
+    exported = run([sys.executable, "-m", "autograder", "export-grades", str(out), "--to", "csv",
+                    "--out", str(tmp_path / "lms.csv")])
+    assert exported.returncode == 1 and "mallory.json: its seal does not match" in exported.stderr
+    assert "mallory" not in (tmp_path / "lms.csv").read_text()
+
+
+def test_a_result_means_what_its_options_say(tmp_path):
+    folder = _small(tmp_path, {"ann.py": SOLUTION, "bea.py": NO_ZERO_GRAD})
+    out = tmp_path / "out"
+    first = grade_all(folder, out, "--unconfined", "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    modes = lambda: {json.loads(p.read_text())["extra_data"]["isolation"]["mode"] for p in out.glob("*.json")}  # noqa: E731
+    assert modes() == {"unconfined"}
+    sandboxed = grade_all(folder, out, "--jobs", "2")
+    assert "2 graded, 0 skipped" in sandboxed.stderr, sandboxed.stderr  # never reused as sandboxed
+    assert modes() == {"full"}
+    for options in (["--seed", "5"], ["--seed", "5", "--scratch-mb", "32"], ["--seed", "5", "--output-kb", "16"]):
+        changed = grade_all(folder, out, *options)
+        assert "2 graded, 0 skipped" in changed.stderr, (options, changed.stderr)
+    seeds = {json.loads(p.read_text())["extra_data"]["seed"] for p in out.glob("*.json")}
+    resumed = grade_all(folder, out, "--output-kb", "16")  # no --seed: goes on with the cohort's
+    assert "0 graded, 2 skipped" in resumed.stderr and seeds == {5}, resumed.stderr
+
+
+def test_names_that_collide_are_flagged_and_nobodys_results_move(tmp_path):
+    folder = _small(tmp_path, {"alice.py": SOLUTION, "bob.py": SOLUTION})
+    out = tmp_path / "out"
+    assert grade_all(folder, out, "--jobs", "2").returncode == 0
+    before = json.loads((out / "alice.json").read_text())
+    (folder / "ALICE.py").write_text(NO_ZERO_GRAD)
+    (folder / "alice").mkdir()
+    (folder / "alice" / "rnn.py").write_text(NO_ZERO_GRAD)
+    second = grade_all(folder, out, "--jobs", "2")
+    assert "2 graded, 2 skipped" in second.stderr, second.stderr
+    alice = json.loads((out / "alice.json").read_text())
+    assert alice["extra_data"]["entry"] == "alice.py" and alice["score"] == before["score"] == 120
+    assert alice["tests"] == before["tests"] and seal.check(alice, seal.load_key()).ok
+    assert alice["extra_data"]["name_collision"]["entries"] == ["ALICE.py", "alice", "alice.py"]
+    rows = _csv(out)
+    assert len(rows) == 5 and {r[0] for r in rows.values()} == {"student", "alice", "ALICE", "bob"}
+    flagged = {json.loads(p.read_text())["extra_data"]["entry"] for p in out.glob("*.json")
+               if json.loads(p.read_text())["extra_data"]["name_collision"]}
+    assert flagged == {"ALICE.py", "alice", "alice.py"}
+    assert "SAME NAME ALICE.py, alice, alice.py" in second.stdout
+    assert len({json.loads(p.read_text())["extra_data"]["seed"] for p in out.glob("*.json")}) == 1
+    (folder / "ALICE.py").unlink()
+    shutil.rmtree(folder / "alice")
+    third = grade_all(folder, out)
+    assert "0 graded, 2 skipped" in third.stderr and "SAME NAME" not in third.stdout
+    assert json.loads((out / "alice.json").read_text())["extra_data"]["name_collision"] is None
 
 
 # --- Dask -----------------------------------------------------------------------------------------------

@@ -72,9 +72,9 @@ def run(args) -> int:
         except OSError as exc:
             return _fail(f"cannot write {results_file}: {exc.strerror}")
     if args.quiet:
-        from ..escape import terminal
+        from ..escape import label
 
-        print(f"{data['score']:g} / {data['extra_data']['max_score']:g}  {terminal(args.submission)}")
+        print(f"{data['score']:g} / {data['extra_data']['max_score']:g}  {label(args.submission, 300)}")
     else:
         from ..report import print_summary
 

@@ -53,12 +53,20 @@ class Options:
     plots: bool = True  # the run's code may import matplotlib: the fork server does first (speed only)
 
     def key(self) -> dict:
+        """Every option that changes what a result means (grade-all's resume key): the parts, the
+        quiz scheme, the grader, every limit, the seed and the sandbox modes accepted. The mode a
+        result was graded in must also be one of :meth:`accepted_modes` to be reused."""
+        from dataclasses import asdict
+
         from quizzes.scoring import DEFAULT_SCHEME
 
         return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME,
-                "grader_version": VERSION, "selftest": self.selftest != "skipped",
-                "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
-                           self.limits.total_timeout_s, self.limits.memory_bytes]}
+                "grader_version": VERSION, "limits": asdict(self.limits), "seed": self.seed,
+                "sandbox": self.accepted_modes(), "selftest": self.selftest != "skipped"}
+
+    def accepted_modes(self) -> list[str]:
+        """The sandbox modes a result may have been graded in: --unconfined accepts only itself."""
+        return [modes.UNCONFINED] if self.unconfined else list(self.sandbox)
 
 
 @dataclass

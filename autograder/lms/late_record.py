@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from .. import seal
 from . import atomic
 from .lateness import LatePolicy, duration_text
 from .results_folder import StudentResult
@@ -47,10 +48,11 @@ def _record(student: StudentResult, late: dict, score: float, write: bool) -> st
     student.data, student.score, student.late = data, score, late
     if write and changed:
         try:
-            atomic.write_json(student.path, data)
-        except OSError as exc:
+            key = seal.load_key(create=False)  # it was sealed with it: read_one checked
+            atomic.write_json(student.path, seal.seal(data, key) if key else data)
+        except (OSError, seal.SealKeyError) as exc:
             return (f"could not record the late penalty in {student.path.name} "
-                    f"({exc.strerror or exc}); the export applies it all the same")
+                    f"({getattr(exc, 'strerror', None) or exc}); the export applies it all the same")
     return None
 
 

@@ -5,6 +5,10 @@ dot-files such as the LTI state are not results). A file that cannot be used
 (not JSON, not a results file, a field of the wrong type, two files for one
 student) is reported with its name and left out; the others are read. The
 contract is :mod:`autograder.results_schema`.
+
+Only files sealed by this machine's results key (:mod:`autograder.seal`) are
+trusted: any other (forged, edited after grading, or graded elsewhere) is
+reported with the reason and left out, never exported as if graded here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import seal
 from ..results_schema import GRADED, GRADER_ERROR, NOT_RUN, SCHEMA
 from .text import plural, shown
 
@@ -122,8 +127,9 @@ def _submitted_at(extra: dict, notes: list[str]) -> SubmissionTime | None:
     return SubmissionTime(moment, raw["source"], weak if isinstance(weak, bool) else None)
 
 
-def read_one(path: Path) -> StudentResult:
-    """One results file, or :class:`_Malformed` saying what is wrong with it."""
+def read_one(path: Path, key: bytes | None = None) -> StudentResult:
+    """One results file, or :class:`_Malformed` saying what is wrong with it (a file without
+    ``key``'s seal too)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -165,6 +171,9 @@ def from_data(data: object, path: Path) -> StudentResult:
     parts = extra.get("parts") if isinstance(extra.get("parts"), dict) else {}
     late = extra.get("late") if isinstance(extra.get("late"), dict) else None
     reason = extra.get("regrade_reason")
+    verdict = seal.check(data, key)
+    if not verdict.ok:
+        raise _Malformed(f"{verdict.why}: not trusted (regrade it with grade-all on this machine)")
     notes: list[str] = []
     return StudentResult(
         name=name, path=path, score=score, max_score=max_score, status=status,
@@ -189,11 +198,15 @@ def read(folder: str | Path) -> Cohort:
     if not files:
         raise CohortError(f"{folder}: no results files (*.json) in it; "
                           f"run `python -m autograder grade-all SUBMISSIONS --out {folder}` first")
+    try:
+        key = seal.load_key(create=False)
+    except seal.SealKeyError as exc:
+        raise CohortError(f"results key: {exc}") from None
     problems: list[FileProblem] = []
     by_name: dict[str, list[StudentResult]] = {}
     for path in files:
         try:
-            student = read_one(path)
+            student = read_one(path, key)
         except _Malformed as exc:
             problems.append(FileProblem(path, f"{exc}; left out"))
             continue

@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from autograder import seal
 from autograder.results_schema import SCHEMA
 
 DUE = "2026-12-01 09:00 UTC"
@@ -75,6 +76,11 @@ def results(student: str, core: float, quiz: float, missed: tuple[str, ...] = ()
     }
 
 
+def sealed(data: dict) -> dict:
+    """``data`` sealed as grade-all seals it, with this test session's results key."""
+    return seal.seal(data, seal.load_key(create=True))
+
+
 def stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "_", name).strip(".") or "student"
 
@@ -102,7 +108,7 @@ def write_cohort(folder: Path, students: dict | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     rows = ["student,score,max_score,results"]
     for name, spec in (students or STUDENTS).items():
-        data = results(name, **spec)
+        data = sealed(results(name, **spec))
         (folder / f"{stem(name)}.json").write_text(json.dumps(data, indent=2))
         rows.append(f'"{name.replace(chr(34), chr(34) * 2)}",{data["score"]:g},{MAX:g},{stem(name)}.json')
     (folder / "grades.csv").write_text("\n".join(rows) + "\n")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-from .cohort import DUE, FORMULA, MAX, stem, write_cohort
+from .cohort import DUE, FORMULA, MAX, sealed, stem, write_cohort
 from .cohort import results as results_json
 from .conftest import rows_of
 
@@ -235,7 +235,7 @@ def test_results_that_disagree_on_max_score_are_refused(cli, results, tmp_path):
     other = results / "zed.json"
     data = json.loads((results / "ben.json").read_text())
     data["extra_data"]["student"], data["extra_data"]["max_score"] = "zed", 100.0
-    other.write_text(json.dumps(data))
+    other.write_text(json.dumps(sealed(data)))
     out = tmp_path / "c.csv"
     ran = cli("export-grades", results, "--to", "csv", "--out", out)
     assert ran.code == 2
@@ -279,7 +279,7 @@ def test_student_names_reach_the_terminal_escaped(cli, tmp_path):
     folder = write_cohort(tmp_path / "r", {"mallory\x1b[2J\nfake line": dict(core=1.0, quiz=0.0,
                                                                             status="grader_error")})
     ran = cli("export-grades", folder, "--to", "csv", "--out", tmp_path / "g.csv")
-    assert "\x1b" not in ran.err and "mallory\\x1b[2J\\nfake line" in ran.err
+    assert "\x1b" not in ran.err and "mallory␛[2J␊fake line" in ran.err
 
 
 # --- options ------------------------------------------------------------------------------

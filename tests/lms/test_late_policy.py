@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from autograder import seal
 from autograder.lms import atomic
 from autograder.lms.lateness import LatePolicy, parse_due, parse_duration, parse_penalty
 
@@ -66,6 +67,7 @@ def test_penalty_is_recorded_in_the_results_file_without_losing_anything(cli, re
     original = json.loads((results / "ben.json").read_text())
     _plain(cli, results, tmp_path, *POLICY)
     data = json.loads((results / "ben.json").read_text())
+    assert seal.check(data, seal.load_key()).ok  # sealed again: the next export and resume trust it
     late = data["extra_data"].pop("late")
     assert late["penalty_percent"] == 20 and late["score_before"] == 84 and late["score_after"] == 67.2
     assert late["days_late"] == pytest.approx(1.0625) and late["source"] == "file modification time"
@@ -77,6 +79,7 @@ def test_penalty_is_recorded_in_the_results_file_without_losing_anything(cli, re
     assert rest == original["output"]
     for key in ("score", "output"):
         data.pop(key), original.pop(key)
+    data["extra_data"].pop("seal"), original["extra_data"].pop("seal")
     assert data == original  # every other key as it was
 
 

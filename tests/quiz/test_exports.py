@@ -10,11 +10,11 @@ import pytest
 from lxml import etree
 
 from quizzes.exports import FORMATS, export
-from quizzes.exports._package import one_line
+from quizzes.exports._package import unwrap
 
 
 def norm(text):
-    return one_line(text or "")
+    return unwrap(text or "")
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
