@@ -7,6 +7,7 @@ torch, so ``--help`` (and each command's ``--help``) answers at once.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from . import commands
@@ -34,13 +35,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is (workers killed, results kept, summaries written)."""
+
+
+_received: list[int] = []
+
+
+def _terminate(signum, frame) -> None:
+    _received.append(signum)
+    for other in (signal.SIGTERM, signal.SIGHUP):  # once: the clean-up must not be cut short
+        signal.signal(other, signal.SIG_IGN)
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # What timeout(1), CI limits and a closed terminal send: the run stops as after Ctrl-C, its
+    # sandboxes and their processes gone before it exits (SIGKILL: the fork server's guardian).
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
     try:
-        return args._module.run(args)
+        status = args._module.run(args)
     except commands.UsageError as exc:
         print(f"python -m autograder {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"python -m autograder {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(f"python -m autograder {args.command}: "
+              + (f"terminated ({signal.Signals(_received[0]).name})" if _received else "interrupted"),
+              file=sys.stderr)
+        return 128 + (_received[0] if _received else signal.SIGINT)
+    return 128 + _received[0] if _received else status

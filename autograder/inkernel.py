@@ -14,7 +14,7 @@ from functools import cache
 
 from . import wire
 from .judge import catalogue
-from .sandbox.session import ProbeResult
+from .sandbox.session import ProbeResult, probe_result
 
 
 class InProcessProbes:
@@ -30,8 +30,7 @@ class InProcessProbes:
 
         message, out = run_probe(self.student, kind, args, {k: v.clone() for k, v in tensors.items()})
         plain = wire.decode_tensors(wire.encode_tensors(out))  # plain tensors only, as across the sandbox
-        return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
-                           tensors=plain, error=wire.error(message.get("error")))
+        return probe_result(message, plain)
 
 
 STUDENT_NAMES = ("SimpleRNN", "training_step", "train", "predict", "rnn_forward_manual",

@@ -25,7 +25,9 @@ MAX_CODE_BYTES = 8 << 20
 MAX_QUIZ_BYTES = 64 << 10
 MAX_DEPTH = 6
 MAX_ENTRIES = 4000
-TIMESTAMP_FILE = "timestamp.txt"  # written by nbgrader's collect/submit
+TIMESTAMP_FILE = "timestamp.txt"  # written by nbgrader's submit, beside the files it collects
+NBGRADER_SOURCE = "nbgrader timestamp.txt"
+MTIME_SOURCE = "file modification time"
 _TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d{1,6})?\s*(UTC|[+-]\d\d:?\d\d|Z)?$")
 
 
@@ -133,10 +135,15 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
-def _submitted_at(folder: Path, files: list[Path]) -> dict | None:
-    """When it was handed in: nbgrader's timestamp.txt, else the newest file's modification time."""
+def _submitted_at(folder: Path, files: list[Path], trust_timestamp: bool = False) -> dict | None:
+    """When it was handed in: nbgrader's timestamp.txt when ``trust_timestamp`` (nbgrader's layout,
+    under ``--assignment``, where nbgrader wrote it after the student's files), else the newest file's
+    modification time, marked weak. A timestamp.txt anywhere else is the student's own file: never
+    believed."""
     stamp = folder / TIMESTAMP_FILE
     try:
+        if not trust_timestamp:
+            raise Refused("not nbgrader's layout")
         text = read_regular(stamp, 200).decode("utf-8", errors="replace").strip()
         match = _TIMESTAMP.match(text)
         if match:
@@ -151,7 +158,8 @@ def _submitted_at(folder: Path, files: list[Path]) -> dict | None:
                 when = when.replace(tzinfo=timezone(timedelta(minutes=offset)))
             else:
                 when = when.replace(tzinfo=timezone.utc)
-            return {"time": when.astimezone(timezone.utc).isoformat(), "source": "nbgrader timestamp.txt"}
+            return {"time": when.astimezone(timezone.utc).isoformat(), "source": NBGRADER_SOURCE,
+                    "weak": False}
     except (OSError, Refused, ValueError):
         pass
     times = []
@@ -163,11 +171,15 @@ def _submitted_at(folder: Path, files: list[Path]) -> dict | None:
     if not times:
         return None
     when = datetime.fromtimestamp(max(times), tz=timezone.utc)
-    return {"time": when.isoformat(), "source": "file modification time"}
+    return {"time": when.isoformat(), "source": MTIME_SOURCE, "weak": True}
 
 
-def load(path: str | Path, name: str | None = None) -> Submission:
-    """Read a submission. IntakeError when the path itself cannot be read (missing, unreadable)."""
+def load(path: str | Path, name: str | None = None, nbgrader_layout: bool = False) -> Submission:
+    """Read a submission. IntakeError when the path itself cannot be read (missing, unreadable).
+
+    ``nbgrader_layout``: ``path`` is ``submitted/<student>/<assignment>/`` of nbgrader's layout
+    (``grade-all --assignment``), whose top-level timestamp.txt nbgrader wrote: the submission time
+    comes from it. Anywhere else the time is the files' modification time (weaker evidence)."""
     path = Path(path)
     name = name or (path.stem if path.suffix in (".py", ".ipynb") else path.name)
     try:
@@ -185,7 +197,7 @@ def load(path: str | Path, name: str | None = None) -> Submission:
             os.listdir(path)
         except OSError as exc:
             raise IntakeError(f"cannot read {path}: {exc.strerror}") from None
-        return _from_folder(submission, path)
+        return _from_folder(submission, path, trust_timestamp=nbgrader_layout)
     if not stat.S_ISREG(info.st_mode):
         submission.problem = f"{path.name} is {_kind(info.st_mode)}, not a file: hand in rnn.py or a notebook"
         return submission
@@ -226,25 +238,84 @@ def _take_quiz(submission: Submission, path: Path) -> None:
         submission.notes.append(f"{wire.QUIZ_FILE} could not be read ({exc.strerror})")
 
 
-def _from_folder(submission: Submission, folder: Path) -> Submission:
+CANDIDATES_READ = 64  # files whose first bytes are looked at to choose (the rest rank on name and place)
+DEFINES = b"class SimpleRNN"
+
+
+def _defines_the_exercise(path: Path) -> bool:
+    """Whether the file's bytes mention the class the exercise asks for (a byte search, no parsing)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and DEFINES in os.read(fd, 1 << 20)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def choose_code(folder: Path, candidates: list[Path]) -> tuple[Path, str | None]:
+    """The file to grade among every .py and notebook handed in, and what the student is told.
+
+    In order: a file named rnn.py; one that defines SimpleRNN; the nearest the top of the
+    submission; the most recently modified; the first by name. The note names the file graded,
+    the rule that chose it and the files left out (None: the one rnn.py, nothing to say).
+    """
+    def relative(path: Path) -> str:
+        return path.relative_to(folder).as_posix()
+
+    if len(candidates) == 1:
+        only = candidates[0]
+        if only.name == wire.STUDENT_FILE or only.suffix == ".ipynb" and only.parent == folder:
+            return only, None
+        return only, (f"graded {relative(only)}: the only Python file or notebook handed in "
+                      f"(the exercise's file is {wire.STUDENT_FILE})")
+    ranked = sorted(candidates, key=lambda p: (p.name != wire.STUDENT_FILE, len(p.relative_to(folder).parts),
+                                               relative(p)))
+    defines = {p: i < CANDIDATES_READ and _defines_the_exercise(p) for i, p in enumerate(ranked)}
+    rules = [(f"named {wire.STUDENT_FILE}", lambda p: p.name == wire.STUDENT_FILE),
+             ("defines SimpleRNN", lambda p: defines[p]),
+             ("nearest the top of the submission", lambda p: -len(p.relative_to(folder).parts)),
+             ("most recently modified", _mtime)]
+    left, chosen_by = list(ranked), []
+    for phrase, score in rules:
+        best = max(score(p) for p in left)
+        kept = [p for p in left if score(p) == best]
+        if len(kept) < len(left):
+            left, chosen_by = kept, [*chosen_by, phrase]
+        if len(left) == 1:
+            break
+    if len(left) > 1:
+        chosen_by.append("first by name (the others tie with it)")
+    chosen = sorted(left, key=relative)[0]
+    others = [relative(p) for p in ranked if p != chosen]
+    listed = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+    return chosen, (f"graded {relative(chosen)} of the {len(candidates)} Python files and notebooks handed "
+                    f"in (chosen as the one {', then '.join(chosen_by)}); not graded: {listed}")
+
+
+def _from_folder(submission: Submission, folder: Path, trust_timestamp: bool = False) -> Submission:
     files = _walk(folder)
-    submission.submitted_at = _submitted_at(folder, files)
-    code = [p for p in files if p.name == wire.STUDENT_FILE]
-    if not code:
-        notebooks = [p for p in files if p.suffix == ".ipynb" and ".ipynb_checkpoints" not in p.parts]
-        if len(notebooks) == 1:
-            _take_code(submission, notebooks[0])
-            _take_quiz(submission, folder / wire.QUIZ_FILE)
-            return submission
-        found = f"{len(notebooks)} notebooks" if notebooks else "no rnn.py and no notebook"
-        submission.problem = f"the submission holds {found}: hand in rnn.py or one notebook"
+    submission.submitted_at = _submitted_at(folder, files, trust_timestamp)
+    candidates = [p for p in files if p.suffix in (".py", ".ipynb") and ".ipynb_checkpoints" not in p.parts]
+    if not candidates:
+        submission.problem = ("the submission holds no rnn.py, no other Python file and no notebook: "
+                              "hand in rnn.py (or one notebook)")
         return submission
-    if len(code) > 1:
-        where = ", ".join(str(p.relative_to(folder)) for p in code[:4])
-        submission.problem = f"the submission holds several rnn.py files ({where}): hand in one"
-        return submission
-    _take_code(submission, code[0])
-    for place in dict.fromkeys((code[0].parent, folder)):
+    code, note = choose_code(folder, candidates)
+    if note:
+        submission.notes.append(note)
+    _take_code(submission, code)
+    for place in dict.fromkeys((code.parent, folder)):
         if (place / wire.QUIZ_FILE).name in os.listdir(place):
             _take_quiz(submission, place / wire.QUIZ_FILE)
             break

@@ -1,12 +1,12 @@
 """What people read in a terminal: the per-submission table, and the plain-text summary in results.json.
 
 Student text never reaches rich as markup: every cell is a ``rich.text.Text``
-built from text with its control characters removed (:mod:`autograder.escape`).
+built from text made safe by the project's one rule (:mod:`autograder.escape`).
 """
 
 from __future__ import annotations
 
-from .escape import one_line, terminal
+from .escape import clean, label, one_line
 
 
 def plain_summary(tests: list[dict]) -> str:
@@ -28,15 +28,15 @@ def print_summary(results: dict, submission: str, console=None) -> None:
     from rich.text import Text
 
     console = console or Console(highlight=False)
-    table = Table(title=Text(f"Grading {terminal(submission)}"), show_lines=False, expand=False)
+    table = Table(title=Text(f"Grading {label(submission, 300)}"), show_lines=False, expand=False)
     table.add_column("check", overflow="fold")
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("message", overflow="fold")
     for test in results["tests"]:
         passed = test["status"] == "passed"
-        table.add_row(Text(terminal(test["name"])),
+        table.add_row(Text(one_line(test["name"])),
                       Text(f"{test['score']:g}/{test['max_score']:g}", style="green" if passed else "red"),
-                      Text("" if passed else terminal(test.get("output", ""))))
+                      Text("" if passed else clean(test.get("output", ""))))
     console.print(table)
     extra = results.get("extra_data", {})
     for part, value in (extra.get("parts") or {}).items():

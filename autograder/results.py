@@ -11,6 +11,9 @@ from . import results_schema as schema
 from .report import plain_summary
 
 OUTPUT_EXCERPT = 4000
+QUIZ_VISIBILITIES = ("after_due_date", "after_published", "hidden", "visible")  # Gradescope's test visibility
+QUIZ_SHOWN = {"after_due_date": "after the due date", "after_published": "once the grades are published",
+              "hidden": "by the course staff"}
 UNCONFINED_BANNER = ("UNCONFINED: this submission ran without a sandbox (--unconfined); use these results "
                      "only for code you trust.")
 
@@ -33,8 +36,10 @@ def check_writable(path: Path) -> None:
         raise ResultsPathError(f"--results {path}: cannot write in {parent} ({exc.strerror})") from None
 
 
-def build(grade, submission, options, seed: int | None) -> dict:
-    """results.json for one graded (or refused) submission."""
+def build(grade, submission, options, seed: int | None, quiz_visibility: str = "visible") -> dict:
+    """results.json for one graded (or refused) submission. ``quiz_visibility`` is Gradescope's
+    visibility for the quiz's tests: anything but "visible" also keeps the quiz out of the summary
+    in ``output``, so that resubmitting cannot find the key by trial."""
     tests = []
     for outcome in grade.outcomes:
         check = outcome.check
@@ -47,7 +52,7 @@ def build(grade, submission, options, seed: int | None) -> dict:
     for quiz in grade.quiz_tests:
         extra = dict(quiz.get("extra_data") or {})
         tests.append({**{k: v for k, v in quiz.items() if k != "extra_data"}, "number": str(len(tests) + 1),
-                      "tags": ["quiz", schema.QUIZ], "visibility": quiz.get("visibility", "visible"),
+                      "tags": ["quiz", schema.QUIZ], "visibility": quiz_visibility,
                       "extra_data": {"function": "quiz", **extra}})
     parts: dict[str, dict] = {}
     for test in tests:
@@ -60,7 +65,13 @@ def build(grade, submission, options, seed: int | None) -> dict:
     if grade.status != schema.GRADED:
         lines.append("NOT GRADED YET: " + (grade.reason or "see below") + " (flagged for regrade)")
     lines += grade.notes
-    output = "\n".join([*lines, plain_summary(tests)])
+    shown = tests
+    if quiz_visibility != "visible" and grade.quiz_tests:
+        shown = [t for t in tests if t["tags"][1] != schema.QUIZ]
+        points = sum(t["max_score"] for t in tests if t["tags"][1] == schema.QUIZ)
+        lines.append(f"The quiz ({points:g} points) is scored; your quiz results are shown "
+                     f"{QUIZ_SHOWN[quiz_visibility]}.")
+    output = "\n".join([*lines, plain_summary(shown)])
     if grade.printed.strip():
         total = len(grade.printed.encode()) + grade.printed_dropped
         shown = grade.printed[:OUTPUT_EXCERPT]
@@ -86,6 +97,7 @@ def build(grade, submission, options, seed: int | None) -> dict:
                            "files": list(submission.files), "notes": list(submission.notes)},
             "submitted_at": submission.submitted_at,
             "grader_version": options.key()["grader_version"],
+            "selftest": options.selftest,
             "options": options.key(),
             "seed": seed,
             "loss_curve": grade.loss_curve,
@@ -95,6 +107,46 @@ def build(grade, submission, options, seed: int | None) -> dict:
             "grader_errors": grade.grader_errors,
         },
         "tests": tests,
+    }
+
+
+def build_for(grader, grade, submission, options, quiz_visibility: str = "visible") -> dict:
+    """results.json for ``grade``; a fault while building it is the grader's, never the student's:
+    the student is then ``grader_error`` (through the same builder, or, if that fails too, through
+    :func:`fault_record`, which depends on nothing else)."""
+    seed = grader.plan.seed
+    try:
+        return build(grade, submission, options, seed, quiz_visibility)
+    except Exception as exc:  # noqa: BLE001 - ours: flagged for a regrade
+        try:
+            return build(grader.failed(exc), submission, options, seed, quiz_visibility)
+        except Exception as again:  # noqa: BLE001 - the builder itself is broken
+            import quizzes
+
+            maximum = sum(c.points for c in grader.catalogue) + (
+                quizzes.load_bank().total_points if options.quiz else 0.0)
+            faults = [f"results: {type(e).__name__}: {e}" for e in (exc, again)]
+            return fault_record(submission, maximum, faults, seed)
+
+
+def fault_record(submission, max_score: float, faults: list[str], seed: int | None = None) -> dict:
+    """The smallest valid results file for a student the grader failed on: status ``grader_error``,
+    flagged for a regrade, no score. Used when the ordinary builder cannot run."""
+    reason = f"grader failure: {faults[0]}" if faults else "grader failure"
+    return {
+        "score": 0.0, "execution_time": 0.0, "output_format": "text", "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "output": ("NOT GRADED YET: the grader itself failed on this submission; your instructor has been "
+                   "told and will regrade it (flagged for regrade)"),
+        "extra_data": {"schema": schema.SCHEMA, "student": getattr(submission, "name", "?"),
+                       "status": schema.GRADER_ERROR, "regrade_reason": reason, "max_score": max_score,
+                       "parts": {}, "isolation": {"mode": "unknown", "measures": []},
+                       "submission": {"kind": getattr(submission, "kind", "?"),
+                                      "sha256": getattr(submission, "sha256", ""), "files": [], "notes": []},
+                       "submitted_at": getattr(submission, "submitted_at", None), "seed": seed,
+                       "loss_curve": None, "notebook_cells": [], "processes_killed": 0,
+                       "peak_memory_bytes": None, "grader_errors": list(faults)},
+        "tests": [],
     }
 
 

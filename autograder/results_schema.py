@@ -64,7 +64,8 @@ class Isolation(TypedDict):
 
 class SubmittedAt(TypedDict):
     time: str  # ISO 8601 with a UTC offset
-    source: str  # "nbgrader timestamp.txt" or "file modification time"
+    source: str  # "nbgrader timestamp.txt" (grade-all --assignment only) or "file modification time"
+    weak: bool  # True for a file time: weaker evidence (a copy, an unzip or the student can change it)
 
 
 class TestExtra(TypedDict, total=False):

@@ -9,9 +9,11 @@ same inputs, wherever they are graded:
   this process);
 * :class:`DaskSlots`: the workers of an existing Dask distributed cluster
   (``--scheduler tcp://HOST:8786``), each hosting its own grader from its own
-  installed copy of the project; a worker whose copy differs from this one is
-  refused, loudly. A worker that dies mid-run loses no student: Dask grades its
-  students again elsewhere.
+  installed copy of the project, checked when it joins (:mod:`.arrival`); a
+  worker whose copy differs from this one is refused, loudly. A worker that
+  dies mid-run loses no student (Dask grades its students again elsewhere), a
+  worker restarted or added takes work once checked, and a run that makes no
+  progress stops with a message.
 
 Submissions travel as bytes (:class:`~autograder.intake.Submission`); results
 come back as the results dict, which the caller writes as it arrives.
@@ -20,12 +22,12 @@ come back as the results dict, which the caller writes as it arrives.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from . import paths
+from .fingerprint import fingerprint  # noqa: F401 - the grader's identity, part of the resume key
 from .sandbox import linux
 
 
@@ -33,22 +35,6 @@ from .sandbox import linux
 class Job:
     stem: str
     submission: object  # intake.Submission
-
-
-def fingerprint() -> str:
-    """The grader's identity: its version and every source file that can change a score."""
-    from .judge.grader import VERSION
-
-    digest = hashlib.sha256(VERSION.encode())
-    for folder in ("judge", "worker", "sandbox"):
-        for path in sorted((paths.PACKAGE_DIR / folder).rglob("*.py")):
-            digest.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
-    bank = paths.PACKAGE_DIR.parent / "quizzes" / "bank.toml"
-    for path in (paths.PACKAGE_DIR / "wire.py", paths.SOLUTION_FILE, bank):
-        if path.exists():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 # --- the grader of the process that hosts the slots --------------------------------------------------
@@ -73,6 +59,7 @@ def _process_grader(options, slots: int = 1):
 def _close_grader() -> None:
     global _grader
     if _grader is not None:
+        _selftests.pop(id(_grader), None)
         _grader.close()
         _grader = None
 
@@ -82,10 +69,7 @@ def grade_job(job: Job, options, slots: int = 1) -> tuple[str, dict, dict]:
     from . import results
 
     grader = _process_grader(options, slots)
-    try:
-        data = results.build(grader.grade(job.submission), job.submission, options, grader.plan.seed)
-    except Exception as exc:  # noqa: BLE001 - one student's failure is that student's: the cohort goes on
-        data = results.build(grader.failed(exc), job.submission, options, grader.plan.seed)
+    data = results.build_for(grader, grader.grade(job.submission), job.submission, options)
     return job.stem, data, process_facts(grader)
 
 
@@ -98,9 +82,30 @@ def process_facts(grader) -> dict:
             "mode": grader.mode, "isolation": grader.isolation}
 
 
+class SelftestFailed(RuntimeError):
+    """The grader of this process scored its known submissions wrongly: it must not grade anyone."""
+
+
+_selftests: dict[int, dict] = {}  # id(grader) -> its self-test's summary
+
+
 def start_grader(options, slots: int = 1) -> dict:
-    """Make this process's grader now (so that start-up happens at once); its facts."""
-    return process_facts(_process_grader(options, slots))
+    """Make this process's grader now (so that start-up happens at once) and, unless the run skips
+    it, self-test it on its own fork server and plan; its facts. Raises SelftestFailed."""
+    grader = _process_grader(options, slots)
+    facts = process_facts(grader)
+    if options.selftest != "skipped":
+        summary = _selftests.get(id(grader))
+        if summary is None:
+            from .judge import selftest
+
+            report = selftest.run(grader)
+            summary = _selftests[id(grader)] = report.summary()
+            summary["lines"] = report.lines()
+        if summary["status"] != "passed":
+            raise SelftestFailed("\n".join(summary["lines"]))
+        facts["selftest"] = summary
+    return facts
 
 
 # --- this machine ------------------------------------------------------------------------------------
@@ -123,18 +128,29 @@ class LocalSlots:
         return next(iter(self.facts.values()))["isolation"]
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[str, dict]]:
-        from concurrent.futures import ThreadPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(self.jobs, thread_name_prefix="slot") as pool:
-            futures = [pool.submit(grade_job, job, self.options, self.jobs) for job in jobs]
-            try:
-                for future in as_completed(futures):
+        from .sandbox.session import signals_to_main_thread
+
+        pool = ThreadPoolExecutor(self.jobs, thread_name_prefix="slot", initializer=signals_to_main_thread)
+        futures = [pool.submit(grade_job, job, self.options, self.jobs) for job in jobs]
+        pending, finished = set(futures), False
+        try:
+            while pending:
+                # A bounded wait: this thread runs Python (and so any signal handler) at least twice
+                # a second, whichever thread the kernel handed a SIGTERM to.
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
                     stem, data, facts = future.result()
                     self.facts[facts["pid"]] = facts
                     yield stem, data
-            finally:
-                for future in futures:
-                    future.cancel()
+            finished = True
+        finally:
+            for future in futures:
+                future.cancel()
+            if not finished:  # interrupted: the sandboxes go first, so the slots' threads return at once
+                _close_grader()
+            pool.shutdown(wait=True)
 
     def close(self) -> None:
         _close_grader()
@@ -147,62 +163,234 @@ class WorkerRefused(RuntimeError):
     """No Dask worker runs this grader's version."""
 
 
-class DaskSlots:
-    """The workers of an existing Dask cluster, each one a grading slot."""
+class Stalled(RuntimeError):
+    """No student was graded for --progress-timeout seconds (grade-all exits 3, keeping what it wrote)."""
 
-    def __init__(self, options, scheduler: str, client=None):
+
+def dask_grade_job(job: Job, options) -> tuple[str, dict, dict]:
+    """grade_job on a Dask worker: the grader its arrival started (this worker's folders hidden too)."""
+    from distributed import get_worker
+
+    from .arrival import local_options
+
+    return grade_job(job, local_options(options), int(get_worker().state.nthreads))
+
+
+def dask_failed_job(job: Job, options, reason: str) -> tuple[str, dict, dict]:
+    """The results of a student whose grading a worker could not finish (it died under them, again and
+    again): flagged for a regrade, built by a worker's grader so that the maximum is everyone's."""
+    from distributed import get_worker
+
+    from . import results
+    from .arrival import local_options
+    from .results_schema import GRADER_ERROR
+
+    grader = _process_grader(local_options(options), int(get_worker().state.nthreads))
+    grade = grader.failed(RuntimeError(reason))
+    grade.status, grade.reason = GRADER_ERROR, reason
+    return job.stem, results.build(grade, job.submission, options, grader.plan.seed), process_facts(grader)
+
+
+def _problem(report: object) -> str:
+    if isinstance(report, dict):
+        return "; ".join(report.get("problems") or []) or "accepted"
+    if report is None:
+        return "it has not run the arrival check (install the same copy of the project there)"
+    return f"its arrival check could not run ({type(report).__name__}: {report})"
+
+
+def _stale_plugins(dask_scheduler=None) -> list[str]:
+    """Arrival plugins of earlier runs whose client is gone (killed before it could remove them)."""
+    from .arrival import PLUGIN_PREFIX
+
+    clients = set(dask_scheduler.clients)
+    return [name for name in dask_scheduler.worker_plugins
+            if name.startswith(PLUGIN_PREFIX) and name[len(PLUGIN_PREFIX):].split("~")[0] not in clients]
+
+
+class DaskSlots:
+    """The workers of an existing Dask cluster, each one a grading slot per thread.
+
+    No task is pinned to a worker's address: every grading task needs the run's resource, which a
+    worker advertises only once its arrival checks passed (:mod:`.arrival`), so a worker a nanny
+    restarts, or one added during the run, takes work as soon as it is checked, and a refused one
+    never does. A student's result is released the moment it is written: a worker dying later
+    never makes Dask grade them again. No result for ``progress_timeout`` seconds stops the run
+    (:class:`Stalled`), keeping what was written.
+    """
+
+    def __init__(self, options, scheduler: str, client=None, progress_timeout: float = 720.0):
         try:
             from distributed import Client
         except ImportError:
             raise WorkerRefused("--scheduler needs Dask: pip install 'dask[distributed]'") from None
-        self.options = options
-        self.client = client or Client(scheduler, timeout="30s")
-        self.refused: dict[str, str] = {}
-        mine = fingerprint()
-        theirs = self.client.run(fingerprint)
-        self.workers = sorted(address for address, print_ in theirs.items() if print_ == mine)
-        for address, print_ in theirs.items():
-            if print_ != mine:
-                self.refused[address] = print_
-        if not self.workers:
-            raise WorkerRefused(f"no Dask worker at {scheduler} runs this grader (version {mine}); "
-                                + ", ".join(f"{a} has {p}" for a, p in self.refused.items()))
-        import sys
+        from .arrival import TOPIC, GraderArrival
+        from .fingerprint import digest, inventory
 
-        for address, print_ in self.refused.items():
-            print(f"REFUSED Dask worker {address}: it runs grader version {print_}, this is {mine} "
-                  "(install the same copy of the project there); its students go to the others",
-                  file=sys.stderr)
+        self.options, self.scheduler = options, scheduler
+        self.progress_timeout = progress_timeout
+        self.client = client or Client(scheduler, timeout="30s")
+        self.run_id = f"{self.client.id}~{os.urandom(4).hex()}"
+        self.expected = inventory()
+        self.version = digest(self.expected)
         self.facts: dict[str, dict] = {}
-        started = self.client.map(start_grader, [options] * len(self.workers), workers=self.workers,
-                                  pure=False, key=[f"start-grader-{i}" for i in range(len(self.workers))])
-        for facts in self.client.gather(started):
-            self.facts[str(facts["pid"])] = facts
+        self.refused: dict[str, str] = {}
+        self._events: list[dict] = []
+        self._said: set[tuple[str, int]] = set()
+        try:
+            for name in self.client.run_on_scheduler(_stale_plugins):
+                self.client.unregister_worker_plugin(name)
+        except Exception:  # noqa: BLE001 - old plugins only cost their workers an idle grader
+            pass
+        self.client.subscribe_topic(TOPIC, self._on_event)
+        self.plugin = GraderArrival(self.run_id, self.expected, options)
+        try:
+            self.client.register_plugin(self.plugin, name=self.plugin.name)
+        except Exception as exc:  # noqa: BLE001 - a worker that cannot even load the check is refused
+            print(f"REFUSED a Dask worker at {scheduler}: it could not run the arrival check "
+                  f"({type(exc).__name__}: {exc}); install the same copy of the project there",
+                  file=sys.stderr)
+        reports = self._reports()
+        accepted = [a for a, r in reports.items() if isinstance(r, dict) and r.get("accepted")]
+        self._say(reports.values())
+        for address, report in reports.items():
+            if not isinstance(report, dict):  # it could not even load the check: another copy, surely
+                self.refused[address] = _problem(report)
+                print(f"REFUSED Dask worker {address}: {_problem(report)}; its students go to the others",
+                      file=sys.stderr)
+        if reports and not accepted:
+            reasons = "; ".join(f"{a}: {_problem(r)}" for a, r in reports.items())
+            self.close()
+            raise WorkerRefused(f"no Dask worker at {scheduler} can grade this run (grader version "
+                                f"{self.version}): {reasons}")
+        if not reports:
+            print(f"no Dask worker is connected to {scheduler} yet: students wait for one (at most "
+                  f"{progress_timeout:g} s without progress, --progress-timeout)", file=sys.stderr)
+
+    # -- what the workers say --------------------------------------------------------------------------
+
+    def _on_event(self, event) -> None:
+        _, report = event
+        if isinstance(report, dict) and report.get("run") == self.run_id:
+            self._events.append(report)  # list.append is atomic: the client's loop thread adds, we read
+
+    def _reports(self) -> dict[str, object]:
+        from .arrival import report_of
+
+        try:
+            return self.client.run(report_of, self.run_id, on_error="return")
+        except Exception:  # noqa: BLE001 - no worker answering is the same as none connected
+            return {}
+
+    def _say(self, reports) -> None:
+        """Print each arrival once: accepted ones as a line, refused ones loudly."""
+        for report in reports:
+            if not isinstance(report, dict):
+                continue
+            key = (str(report.get("address")), int(report.get("pid") or 0))
+            if key in self._said:
+                continue
+            self._said.add(key)
+            if report.get("accepted"):
+                facts = report.get("facts") or {}
+                if facts.get("pid") is not None:
+                    self.facts[str(facts["pid"])] = facts
+                print(f"Dask worker {key[0]} (pid {key[1]}) checked: it grades for this run", file=sys.stderr)
+            else:
+                problem = "; ".join(report.get("problems") or ["no reason given"])
+                self.refused[key[0]] = problem
+                print(f"REFUSED Dask worker {key[0]}: {problem}; its students go to the others",
+                      file=sys.stderr)
 
     @property
     def isolation(self) -> dict:
-        return next(iter(self.facts.values()))["isolation"]
+        return next(iter(self.facts.values()))["isolation"] if self.facts else {}
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def _submit(self, function, *args, key: str):
+        # No retries: grade_job records every failure of its own; a worker dying under a task is
+        # Dask's allowed-failures (distributed.scheduler.allowed-failures, 3 by default), then KilledWorker.
+        return self.client.submit(function, *args, resources={self.plugin.resource: 1}, pure=False, key=key)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[str, dict]]:
-        from distributed import as_completed
+        import time
 
-        futures = [self.client.submit(grade_job, job, self.options, workers=self.workers,
-                                      allow_other_workers=False, pure=False, retries=3,
-                                      key=f"grade-{job.stem}-{os.urandom(4).hex()}")
-                   for job in jobs]
+        from distributed import wait
+
+        pending = {self._submit(dask_grade_job, job, self.options, key=f"grade-{job.stem}-{self.run_id}"): job
+                   for job in jobs}
+        last = time.monotonic()
         try:
-            for future in as_completed(futures):
-                stem, data, facts = future.result()
-                self.facts[str(facts["pid"])] = facts
-                yield stem, data
+            while pending:
+                waited = time.monotonic() - last
+                if waited >= self.progress_timeout:
+                    raise Stalled(self._stalled(waited, len(pending)))
+                try:
+                    done, _ = wait(list(pending), timeout=min(5.0, self.progress_timeout - waited),
+                                   return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
+                except Exception as exc:  # noqa: BLE001 - e.g. the scheduler restarted and dropped the tasks
+                    raise Stalled(f"the Dask scheduler {self.scheduler} lost this run's tasks "
+                                  f"({type(exc).__name__}: {exc}); {len(pending)} students were not graded. "
+                                  "The results already written are kept: run the same command again") from exc
+                self._say(list(self._events))
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        stem, data, facts = future.result()
+                    except Exception as exc:  # noqa: BLE001 - one student's failure is that student's
+                        self._failed(pending, job, future, exc)
+                        continue
+                    finally:
+                        future.release()  # written below: never recomputed if its worker dies later
+                    self.facts[str(facts["pid"])] = facts
+                    last = time.monotonic()
+                    yield stem, data
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
+
+    def _failed(self, pending: dict, job: Job, future, exc: Exception) -> None:
+        """A task that ended without results: the student is recorded as a grader error (by another
+        task, on a worker), or, when even that failed, left without results and named."""
+        from distributed.scheduler import KilledWorker
+
+        name = job.submission.name
+        if str(future.key).startswith("failed-"):
+            print(f"could not grade or record {name!r} ({type(exc).__name__}: {exc}): no results written; "
+                  "the next run grades them", file=sys.stderr)
+            return
+        if isinstance(exc, KilledWorker):
+            reason = ("every Dask worker that took this submission died while grading it (Dask stopped "
+                      "retrying it: KilledWorker); regrade it with grade-all --only, on one machine if it "
+                      "happens again")
+        else:
+            reason = f"grading it on a Dask worker failed: {type(exc).__name__}: {exc}"
+        again = self._submit(dask_failed_job, job, self.options, reason,
+                             key=f"failed-{job.stem}-{self.run_id}")
+        pending[again] = job
+
+    def _stalled(self, waited: float, left: int) -> str:
+        try:
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - the scheduler itself may be gone
+            workers = {}
+        grading = [a for a, w in workers.items() if (w.get("resources") or {}).get(self.plugin.resource)]
+        return (f"no student graded in the last {waited:.0f} s "
+                f"(--progress-timeout {self.progress_timeout:g}): {left} still waiting; "
+                f"{len(workers)} Dask worker(s) connected to {self.scheduler}, "
+                f"{len(grading)} of them checked for this run. Stopping; the results already written are "
+                "kept. Start (or fix) workers, then run the same command again to grade the rest")
 
     def close(self) -> None:
         try:
-            self.client.run(_close_grader)
+            self.client.unregister_worker_plugin(self.plugin.name)  # its teardown closes each grader
         except Exception:  # noqa: BLE001 - a worker that is gone has nothing left to close
             pass
+        try:
+            self.client.run(_close_grader)
+        except Exception:  # noqa: BLE001
+            pass
         self.client.close()
-

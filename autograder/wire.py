@@ -13,8 +13,15 @@ Order of a worker's life, as frames on the response pipe::
 
     confined | refused        before the submission is read: trustworthy
     intake                    the submission parsed (quiz answers, cells): still trustworthy
+    grader-fault              the grader's own code failed before student code ran: trustworthy
     ready | load-failed       student code has run from here on: attacker-written
-    {id, ok, info, error} + tensors, one per probe request
+    {id, ok, info, error | grader_fault} + tensors, one per probe request
+
+``error`` is the student's code failing; ``grader_fault`` (stage, type, message,
+where) is the worker's own code failing, which the judge records as a
+``grader_error`` and never charges. After student code has run, a claimed
+grader fault is attacker-written too: it can only get its sender flagged for a
+regrade, never points.
 """
 
 from __future__ import annotations
@@ -30,11 +37,16 @@ from typing import Any, TypedDict
 HEADER = struct.Struct("<II")
 MAX_JSON = 1 << 20
 MAX_BLOB = 64 << 20
+# What the judge accepts in one probe's answer (honest answers hold a few KiB of tensors: the plan's
+# inputs are small, and no output larger than this could be judged anyway).
+PROBE_JSON = 256 << 10
+PROBE_BLOB = 4 << 20
 MAX_STRING = 2000  # longest string kept from a worker message
 MAX_LIST = 512  # longest list kept from a worker message
 
 # --- events (worker -> judge, before probes) ---------------------------------------------------
 CONFINED, REFUSED, INTAKE, READY, LOAD_FAILED = "confined", "refused", "intake", "ready", "load-failed"
+GRADER_FAULT = "grader-fault"
 
 # --- probe kinds (judge -> worker requests) ------------------------------------------------------
 CONSTRUCT = "construct"  # build SimpleRNN(I, H, O): report its layers and parameter shapes
@@ -137,13 +149,26 @@ def decode_tensors(blob: bytes) -> dict:
 # --- frames ----------------------------------------------------------------------------------------
 
 
-def write_frame(fd: int, message: dict, tensors: dict | None = None, encode=encode_tensors) -> None:
+def write_frame(fd: int, message: dict, tensors: dict | None = None, encode=encode_tensors,
+                deadline: float | None = None) -> None:
+    """Write one frame. With a ``deadline`` (the judge's side), ``fd`` must be non-blocking: a peer
+    that stops reading, or shrinks its pipe, costs at most the time left (Timeout), never a hang."""
     payload = json.dumps(message, allow_nan=True).encode()
     blob = encode(tensors or {})
     data = HEADER.pack(len(payload), len(blob)) + payload + blob
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout()
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                raise Timeout()
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
 
 
@@ -165,17 +190,29 @@ def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, deadline: float | None = None, max_blob: int = MAX_BLOB) -> tuple[dict, dict]:
-    """Read one frame: (message, tensors). Raises Timeout, Closed or ProtocolError."""
+def read_frame(fd: int, deadline: float | None = None, max_blob: int = MAX_BLOB, max_json: int = MAX_JSON,
+               budget: list[int] | None = None, answers: str | None = None) -> tuple[dict, dict]:
+    """Read one frame: (message, tensors). Raises Timeout, Closed or ProtocolError.
+
+    Sizes are checked from the header, before anything is read: at most ``max_json`` bytes of JSON,
+    ``max_blob`` of tensors, and, with a ``budget`` ([bytes left] for the whole submission), never
+    more than is left of it (the budget is charged as the frame is accepted). With ``answers``, a
+    frame whose id is not that request's is refused before its tensors are read."""
     json_size, blob_size = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
-    if json_size > MAX_JSON or blob_size > max_blob:
+    if json_size > max_json or blob_size > max_blob:
         raise ProtocolError(f"frame too large ({json_size} + {blob_size} bytes)")
+    if budget is not None:
+        if json_size + blob_size > budget[0]:
+            raise ProtocolError("sent more data than a submission may send in all")
+        budget[0] -= json_size + blob_size
     try:
         message = json.loads(_read_exact(fd, json_size, deadline))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed JSON ({type(exc).__name__})") from None
     if not isinstance(message, dict):
         raise ProtocolError("a frame must hold a JSON object")
+    if answers is not None and message.get("id") != answers:
+        raise ProtocolError("a frame that answers no request in flight")
     blob = _read_exact(fd, blob_size, deadline)
     try:
         tensors = decode_tensors(blob)
@@ -244,6 +281,15 @@ def error(value: Any) -> ErrorInfo | None:
     where = value.get("where")
     return {"type": text(value.get("type"), 80) or "Error", "message": text(value.get("message"), 400),
             "where": text(where, 120) if where is not None else None}
+
+
+def fault(value: Any) -> str | None:
+    """A worker-reported fault of the grader's own code, as one bounded line; None when absent."""
+    if not isinstance(value, dict):
+        return None
+    where = text(value.get("where"), 160)
+    return (f"{text(value.get('stage'), 60) or 'worker'}: {text(value.get('type'), 80) or 'Error'}: "
+            f"{text(value.get('message'), 300)}" + (f" [{where}]" if where else ""))
 
 
 def tensor(tensors: dict, name: str, shape: tuple[int, ...] | None = None, dtype=None,

@@ -25,6 +25,10 @@ Per question (item scores are points earned; fractions are score / points):
 For the whole quiz: Cronbach's alpha ``k/(k-1) (1 - sum var_i / var_total)``
 (population variances; equal to KR-20 when every item is scored 0/1) and the
 standard error of measurement ``SEM = sd_total sqrt(1 - alpha)``.
+
+A student who answered no question at all (no answer file, or an empty one) did not take the
+quiz: they are left out of every statistic and counted (``QuizStats.left_out``); counted as
+blank answers they would flag every item hard and inflate the reliability.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ class ItemStats:
 
 @dataclass
 class QuizStats:
-    n_students: int
+    n_students: int  # those who answered at least one question: the analysis is theirs
     items: list[ItemStats]
     alpha: float | None
     kr20: bool  # True when all items were scored 0/1 (alpha is KR-20)
@@ -62,6 +66,7 @@ class QuizStats:
     mean: float
     sd: float
     max_total: float
+    left_out: int = 0  # students who handed in no answer at all (not counted as blank answers)
 
 
 # Walking a cohort folder: students' files are untrusted, the walk is bounded.
@@ -284,8 +289,13 @@ def analyze(bank: Bank, responses: list[tuple[str, AnswerSheet]], scheme: str = 
             secret: bytes | None = None) -> QuizStats:
     if not responses:
         raise ValueError("no responses to analyze")
+    # A student who answered nothing did not take the quiz: counting their sheet as blank answers
+    # would flag every item hard and inflate the reliability; they are left out, and counted.
+    takers = [(sid, sheet) for sid, sheet in responses if took_quiz(sheet)]
+    if not takers:
+        raise ValueError(f"none of the {len(responses)} responses answers any question")
     students = []  # (sid, {qid: (score, chosen)})
-    for sid, sheet in responses:
+    for sid, sheet in takers:
         result = score_sheet(bank, sheet, scheme, student_id=None, secret=secret)
         students.append((sid, {r.question.id: (r.score, r.chosen) for r in result.questions}))
     n = len(students)
@@ -314,7 +324,13 @@ def analyze(bank: Bank, responses: list[tuple[str, AnswerSheet]], scheme: str = 
     sd = math.sqrt(var_total)
     sem = sd * math.sqrt(1 - alpha) if alpha is not None and alpha <= 1 else None
     kr20 = all(x in (0.0, q.points) for q in qs for x in scores[q.id])
-    return QuizStats(n, items, alpha, kr20, sem, _mean(totals), sd, bank.total_points)
+    return QuizStats(n, items, alpha, kr20, sem, _mean(totals), sd, bank.total_points,
+                     left_out=len(responses) - len(takers))
+
+
+def took_quiz(sheet: AnswerSheet) -> bool:
+    """Whether a sheet answers at least one question (with any label, valid or not)."""
+    return any(answer.labels for answer in sheet.answers)
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -334,6 +350,7 @@ def to_csv(stats: QuizStats) -> str:
     w.writerow([])
     name = "KR-20" if stats.kr20 else "alpha"
     w.writerow(["students", stats.n_students])
+    w.writerow(["left_out_no_answers", stats.left_out])
     w.writerow([name, _f(stats.alpha, 4)])
     w.writerow(["SEM", _f(stats.sem, 4)])
     w.writerow(["mean_total", f"{stats.mean:.4f}", "sd_total", f"{stats.sd:.4f}",
@@ -345,7 +362,8 @@ def print_table(stats: QuizStats, file=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Item analysis ({stats.n_students} students)")
+    left_out = f"; {stats.left_out} who handed in no answers left out" if stats.left_out else ""
+    table = Table(title=f"Item analysis ({stats.n_students} students{left_out})")
     for col in ("Q", "pts", "p", "r item-rest", "D (27%)", "option shares (* = key)", "blank"):
         table.add_column(col, justify="left" if col.startswith(("Q", "option")) else "right")
     for it in stats.items:

@@ -236,8 +236,10 @@ def cmd_analyze(args) -> int:
     try:
         if where.is_dir():
             cohort = read_cohort(where)
-            for problem in cohort.problems:
-                print(f"note: {problem}", file=sys.stderr)
+            from autograder.escape import one_line  # the project's one rule for student text
+
+            for problem in cohort.problems:  # they name students' files and folders
+                print(f"note: {one_line(problem, 400)}", file=sys.stderr)
             responses = cohort.responses
         else:
             responses = read_responses(where, bank)

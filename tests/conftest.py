@@ -29,6 +29,22 @@ def python() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _results_key(tmp_path_factory):
+    """The tests' own results key (autograder.seal), never the user's: grade-all run by a test
+    (in this process or a child) seals with it, and the exports check it."""
+    from autograder import seal
+
+    folder = tmp_path_factory.mktemp("state") / "rnn-autograder"
+    previous = os.environ.get(seal.STATE_ENV)
+    os.environ[seal.STATE_ENV] = str(folder)
+    yield seal.load_key(create=True)
+    if previous is None:
+        os.environ.pop(seal.STATE_ENV, None)
+    else:
+        os.environ[seal.STATE_ENV] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
     """Tests, like the graders, compute with one thread (2 on a shared 2-core box can take 150x)."""
     import torch

@@ -59,7 +59,7 @@ NOTEBOOK_SHELL_HERE = """import os, sys
 shell = get_ipython()
 assert __IPYTHON__ and sys.modules["__main__"].__dict__ is shell.user_ns
 assert shell.profile_dir.location.startswith(os.getcwd()) and os.path.isdir(shell.profile_dir.location)
-assert _dh == [os.getcwd()]
+assert [str(d) for d in _dh] == [os.getcwd()]  # str or Path, by IPython version
 display("displayed")"""
 
 
@@ -235,8 +235,23 @@ def test_unreadable_submissions_get_a_valid_zero_with_a_reason(cohort):
     broken = load(out / "broken.json")
     assert broken["score"] == 0 and broken["extra_data"]["max_score"] == CODE_TOTAL + QUIZ_TOTAL
     assert all("not a readable notebook" in t["output"] for t in broken["tests"] if t["tags"][1] != "quiz")
-    several = load(out / "several.json")
-    assert several["score"] == 0 and "several rnn.py files" in several["tests"][0]["output"]
+    several = load(out / "several.json")  # a/rnn.py and b/rnn.py: one is graded, and the student told which
+    assert several["score"] == CODE_TOTAL
+    assert "rnn.py of the 2 Python files and notebooks handed in" in several["output"]
+
+
+@pytest.mark.slow
+def test_a_submission_under_another_name_is_graded_and_says_so(tmp_path):
+    """Gradescope hands in what the student uploaded: my_solution.py is their rnn.py."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "my_solution.py").write_text(SOLUTION)
+    proc = run([sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(tmp_path / "r.json"),
+                "--no-quiz"])
+    assert proc.returncode == 0, proc.stderr
+    data = load(tmp_path / "r.json")
+    assert data["score"] == CODE_TOTAL and data["extra_data"]["status"] == "graded"
+    assert "graded my_solution.py: the only Python file or notebook handed in" in data["output"]
 
 
 @pytest.mark.slow
@@ -266,7 +281,7 @@ def test_grade_all_reads_nbgrader_submitted_layout(tmp_path):
         data = load(tmp_path / "out" / f"{student}.json")
         assert data["score"] == CODE_TOTAL
         assert data["extra_data"]["submitted_at"] == {"time": "2026-12-01T08:59:00.123456+00:00",
-                                                      "source": "nbgrader timestamp.txt"}
+                                                      "source": "nbgrader timestamp.txt", "weak": False}
 
 
 @pytest.mark.slow
@@ -457,7 +472,8 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
         f"sys.exit(cli.main(['grade-all', {str(cohort)!r}, '--out', {str(out)!r}, '--no-feedback']))",
     ])
     proc = run([sys.executable, "-c", script])
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # graded, loudly: the grader failed someone
+    assert "GRADER ERROR: the grader itself failed on 1 student(s): bob" in " ".join(proc.stderr.split())
     alice, bob = load(out / "alice.json"), load(out / "bob.json")
     assert alice["extra_data"]["status"] == "graded" and alice["score"] == CODE_TOTAL
     assert bob["extra_data"]["status"] == "grader_error" and bob["score"] == 0

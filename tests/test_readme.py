@@ -67,3 +67,57 @@ def test_the_mistake_table_is_the_corpus():
     expected.update({DESCRIPTIONS[name]: "`forward.shapes` and the forward checks it crashes on"
                      for name in SCOPED})
     assert documented == expected
+
+
+# --- the walkthroughs' commands ----------------------------------------------------------------------
+
+NBGRADER_README = (ROOT / "autograder" / "nbgrader_course" / "README.md").read_text()
+
+
+def _command_lines(text: str) -> list[list[str]]:
+    """Every command line of the text's code blocks: continuation lines joined, comments dropped."""
+    import shlex
+
+    found = []
+    for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S):
+        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+            if "[" in line or "..." in line:  # a usage line (SUBMISSION [--results ...]), not a command
+                continue
+            tokens = shlex.split(line, comments=True)
+            if tokens:
+                found.append(tokens)
+    return found
+
+
+def test_every_autograder_command_in_the_walkthroughs_parses():
+    """The READMEs' commands are true word for word: each names options the command has."""
+    import contextlib
+    import io
+
+    from autograder.cli import _parser
+
+    parser = _parser()
+    checked = 0
+    for text in (README, NBGRADER_README):
+        for tokens in _command_lines(text):
+            if tokens[:3] not in (["python", "-m", "autograder"], ["python3", "-m", "autograder"]):
+                continue
+            errors = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(errors):
+                    parser.parse_args(tokens[3:])
+            except SystemExit:
+                raise AssertionError(f"{' '.join(tokens)}: {errors.getvalue()}") from None
+            checked += 1
+    assert checked >= 15
+
+
+def test_the_nbgrader_walkthrough_never_writes_one_file_twice():
+    step = NBGRADER_README.split("# 6.", 1)[1].split("```", 1)[0]
+    written = []
+    for tokens in _command_lines("```\n# 6." + step + "```"):
+        if tokens[:3] == ["python", "-m", "autograder"] and "--out" in tokens:
+            written.append(tokens[tokens.index("--out") + 1].rstrip("/"))
+        if tokens[:2] == ["nbgrader", "export"]:  # nbgrader's own default file is grades.csv
+            written.append(tokens[tokens.index("--to") + 1] if "--to" in tokens else "grades.csv")
+    assert len(written) >= 5 and len(written) == len(set(written)), written

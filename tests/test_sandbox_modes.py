@@ -21,19 +21,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.grader.common import SOLUTION
+from tests.sandbox_env import LANDLOCK_OFF, in_container, python
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="simulating an OS needs root")]
 
 CANARY_CODE = "import os\nopen(os.environ.get('HOME', '/tmp') + '/../../../../{canary}', 'w').close()\n" \
               "open('{canary}', 'w').close()\n"
-LANDLOCK_OFF = """
-import errno, os, sys, pyseccomp as sc
-rules = sc.SyscallFilter(defaction=sc.ALLOW)
-for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
-    rules.add_rule(sc.ERRNO(errno.ENOSYS), name)
-rules.load()
-os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
-"""
 
 
 def _canary_submission(tmp_path: Path) -> tuple[Path, Path]:
@@ -108,18 +101,6 @@ def test_verification_refuses_a_process_that_is_not_confined(tmp_path):
         assert measure in missing, missing
 
 
-CONTAINER = """
-set -e
-T={tmp}
-mkdir -p $T/pyenv $T/priv/main && chmod 700 $T/priv
-mount --bind /root/.pyenv $T/pyenv
-mount --bind {root} $T/priv/main
-mount -t tmpfs -o mode=755 tmpfs /root
-mkdir -p /root/.pyenv && mount --bind $T/pyenv /root/.pyenv
-mount -t tmpfs -o mode=755 tmpfs {root}
-cd $T/priv/main
-exec capsh --drop=cap_sys_admin -- -c {command}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +119,10 @@ def container(tmp_path_factory):
         (cases / f"{name}.py").write_text(SOLUTION + "\n\n" + text)
     os.chmod(cases, 0o777)
     out = base / "out"
-    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "autograder", "grade-all", str(cases),
-                                                 "--out", str(out), "--no-quiz", "--sandbox", "full,container",
-                                                 "--total-timeout", "120"])
+    command = [sys.executable, "-m", "autograder", "grade-all", str(cases), "--out", str(out), "--no-quiz",
+               "--sandbox", "full,container", "--total-timeout", "120"]
     # The project is seen only at $T/priv/main (closed to others); its own path shows an empty folder.
-    script = CONTAINER.format(tmp=base / "mnt", root=ROOT, command=shlex.quote(command))
-    proc = _shell(f"unshare --mount bash -c {shlex.quote(script)}", timeout=900)
+    proc = subprocess.run(in_container(command, base), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
     return base, proc, results
@@ -153,8 +132,9 @@ def test_container_mode_grades_with_every_measure_verified(container):
     _, proc, results = container
     isolation = results["reference"]["extra_data"]["isolation"]
     assert isolation["mode"] == "container", isolation
-    for measure in ("unprivileged uid", "no capabilities", "no_new_privs", "grader files hidden",
-                    "no inherited file descriptors", "minimal environment", "rlimits"):
+    for measure in ("unprivileged uid", "no capabilities", "no_new_privs",
+                    "grader files hidden (tried as each sandbox user)", "no inherited file descriptors",
+                    "minimal environment", "rlimits"):
         assert measure in isolation["measures"], (measure, isolation)
     assert any(m.startswith("seccomp") for m in isolation["measures"]), isolation
     assert any("full" in reason and "pid namespace" in reason for reason in isolation.get("passed_over", [])), \
@@ -191,3 +171,26 @@ def test_unconfined_runs_only_when_asked_and_says_so(tmp_path):
     assert data["extra_data"]["isolation"]["mode"] == "unconfined"
     assert data["output"].startswith("UNCONFINED")
     assert "UNCONFINED" in proc.stdout
+
+
+def test_container_mode_refuses_when_the_graders_folders_are_open_to_others(tmp_path):
+    """Without Landlock, only permissions close the cohort to the sandbox users: tried as each of
+    them (by the judge, so that no worker is told where the cohort is), and refused when open."""
+    base = tmp_path / "box"
+    base.mkdir(mode=0o700)
+    cohort = tmp_path / "open-cohort"  # under pytest's 0700 folder: open it up on the way down
+    cohort.mkdir(mode=0o755)
+    submission, canary = _canary_submission(cohort)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(tmp_path.parent, 0o755)
+    os.chmod(tmp_path.parent.parent, 0o755)
+    command = [*python(base, landlock=False), "-m", "autograder", "grade-all", str(cohort), "--out",
+               str(base / "out"), "--no-quiz", "--sandbox", "container", "--skip-selftest"]
+    try:
+        proc = subprocess.run(in_container(command, base), capture_output=True, text=True, timeout=600)
+    finally:
+        os.chmod(tmp_path.parent.parent, 0o700)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert f"readable by student code: {cohort}" in proc.stderr, proc.stderr
+    assert "make the grader's folders unreadable to other users" in proc.stderr
+    assert not canary.exists()

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "lti": "autograder.commands.lti",
     "gradescope-zip": "autograder.commands.gradescope_zip",
     "build": "autograder.commands.build",
+    "selftest": "autograder.commands.selftest",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from . import UsageError
 
 HELP = "write a Canvas, Moodle or plain CSV gradebook file from a grade-all results folder"
@@ -19,7 +21,8 @@ beside it (late penalties, flagged students, the options used).
                 to the user field of --moodle-field) and a grade column.
   --to csv      one row per student: student, score, max_score, percent,
                 late_penalty_percent, score_before_late, status, regrade_reason,
-                submitted_at, submitted_at_source, missed (" | "), parts,
+                submitted_at, submitted_at_source, submitted_at_weak (yes: a
+                file time, weaker evidence), missed (" | "), parts,
                 results_file, notes.
 
 Students are matched by their name in the results (extra_data.student) or
@@ -28,7 +31,8 @@ every roster student without results, is listed on stderr and in the notes,
 never dropped quietly and never given an invented zero; so are students whose
 status is not_run or grader_error (they need a regrade and are not exported as
 a score). Cells that a spreadsheet would run as formulas (= + - @) are
-prefixed with '.
+prefixed with '. Files are UTF-8; --excel (the default for moodle and csv)
+starts them with a byte-order mark so that Excel reads accented names right.
 
 Exit status: 0 every student exported; 1 the file was written but something
 is flagged on stderr; 2 nothing written (bad option, unreadable folder or
@@ -64,6 +68,11 @@ def add_arguments(parser) -> None:
                              "--assignment-id, else 'Module 11: Recurrent Neural Networks')")
     column.add_argument("--scale-to", type=float, metavar="N",
                         help="rescale scores to N points (the LMS column's maximum)")
+    parser.add_argument("--excel", action=argparse.BooleanOptionalAction, default=None,
+                        help="start the file with a UTF-8 byte-order mark, so that Excel shows accented "
+                             "names right ('Seán', not 'SeÃ¡n'). Default: on for --to moodle (Moodle's "
+                             "importer skips the mark) and --to csv; off for --to canvas (give --excel to "
+                             "open it in Excel before the import)")
     from ..lms import lateness
 
     lateness.add_arguments(parser)

@@ -27,6 +27,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--results", metavar="PATH",
                         help="where to write Gradescope's results.json (default: print only)")
     parser.add_argument("--quiet", action="store_true", help="print only the score line")
+    from ..results import QUIZ_VISIBILITIES
+
+    parser.add_argument("--quiz-visibility", choices=QUIZ_VISIBILITIES, default="after_due_date",
+                        help="Gradescope's visibility for the quiz's tests in --results: after_due_date "
+                             "(default) keeps a student who resubmits from finding the key by trial; the "
+                             "summary in output then leaves the quiz out too")
     options_module.add_arguments(parser)
 
 
@@ -57,8 +63,7 @@ def run(args) -> int:
     except (MissingReference, SandboxUnavailable) as exc:
         return _fail(str(exc))
     try:
-        grade = grader.grade(submission)
-        data = results.build(grade, submission, options, grader.plan.seed)
+        data = results.build_for(grader, grader.grade(submission), submission, options, args.quiz_visibility)
     finally:
         grader.close()
     if results_file is not None:
@@ -67,9 +72,9 @@ def run(args) -> int:
         except OSError as exc:
             return _fail(f"cannot write {results_file}: {exc.strerror}")
     if args.quiet:
-        from ..escape import terminal
+        from ..escape import label
 
-        print(f"{data['score']:g} / {data['extra_data']['max_score']:g}  {terminal(args.submission)}")
+        print(f"{data['score']:g} / {data['extra_data']['max_score']:g}  {label(args.submission, 300)}")
     else:
         from ..report import print_summary
 

@@ -11,10 +11,26 @@ DESCRIPTION = """\
 LTI 1.3 Assignment and Grade Services (AGS) passback.
 
   lti push RESULTS_DIR --platform platform.toml [--id-map FILE] [--dry-run]
+  lti jwks --platform platform.toml [--set | --pem]
 
-posts each student's score from a grade-all results folder to the line item
-(the LMS gradebook column) named in platform.toml; see
-autograder/lms/platform.example.toml for every key. Run `lti push --help`.
+push posts each student's score from a grade-all results folder to the line
+item (the LMS gradebook column) named in platform.toml; see
+autograder/lms/platform.example.toml for every key. jwks prints the tool's
+public key, which the LMS asks for when the tool is registered. Run
+`lti push --help`, `lti jwks --help`.
+"""
+
+JWKS_DESCRIPTION = """\
+Print the tool's public key, made from its private key, for the LMS's
+registration of the tool:
+
+  Canvas   Developer Keys > + LTI Key > Public JWK: paste the JWK this prints
+  a JWKS URL (any LMS): serve what --set prints, {"keys": [...]}
+  Moodle   the tool's "Public key" field (key type RSA key): paste what --pem prints
+
+The JWK carries kid (key_id in platform.toml), alg RS256 and use sig: the
+platform checks the tool's client assertions with it. Nothing private is
+printed.
 """
 
 PUSH_DESCRIPTION = """\
@@ -60,6 +76,19 @@ def add_arguments(parser) -> None:
     from ..lms import lateness
 
     lateness.add_arguments(push)
+    jwks = sub.add_parser("jwks", help="print the tool's public key as a JWK (what Canvas asks for at "
+                                       "registration)", description=JWKS_DESCRIPTION,
+                          formatter_class=parser.formatter_class)
+    source = jwks.add_mutually_exclusive_group(required=True)
+    source.add_argument("--platform", metavar="TOML",
+                        help="read private_key and key_id from platform.toml (nothing else is needed yet)")
+    source.add_argument("--key", metavar="PEM", help="the tool's RSA private key (give --key-id too)")
+    jwks.add_argument("--key-id", metavar="KID", help="with --key: the key id (kid) to publish it under")
+    shape = jwks.add_mutually_exclusive_group()
+    shape.add_argument("--set", action="store_true",
+                       help='print a key set, {"keys": [...]}, to serve at a JWKS URL')
+    shape.add_argument("--pem", action="store_true", help="print the public key as PEM (Moodle's "
+                                                          "\"Public key\" field)")
 
 
 # What the lti extra installs (pyproject.toml): the core grades without them.
@@ -71,14 +100,24 @@ def run(args) -> int:
 
     missing = [package for module, package in LTI_EXTRA.items() if importlib.util.find_spec(module) is None]
     if missing:
-        raise UsageError(f"lti push needs the lti extra ({', '.join(missing)} not installed): "
+        raise UsageError(f"lti {args.lti_command} needs the lti extra ({', '.join(missing)} not installed): "
                          'pip install -e ".[lti]"')
+
+    if args.lti_command == "jwks":
+        from ..lms.lti import jwks
+
+        if args.key and not args.key_id:
+            raise UsageError("lti jwks --key needs --key-id (the kid the platform will know the key by)")
+        if args.platform and args.key_id:
+            raise UsageError("lti jwks --platform takes key_id from the file; leave out --key-id")
+        return jwks.main(Path(args.platform) if args.platform else None, Path(args.key) if args.key else None,
+                         args.key_id, args.set, args.pem)
     from ..lms import lateness
     from ..lms.lti.push import push
 
     try:
-        policy = lateness.from_args(args)
+        late = lateness.request_from_args(args)
     except lateness.PolicyError as exc:
         raise UsageError(str(exc)) from None
     return push(Path(args.results), Path(args.platform), Path(args.id_map) if args.id_map else None,
-                policy, args.dry_run, args.force)
+                late, args.dry_run, args.force)

@@ -20,8 +20,9 @@ def add_arguments(parser) -> None:
                          help="run student code WITHOUT a sandbox: only for code you trust (your own, "
                               "on a laptop without these OS features); said loudly in every result")
     sandbox.add_argument("--seed", type=int, metavar="N",
-                         help="the seed of the judge's inputs (default: a new one each run); a run's seed "
-                              "is in every results file")
+                         help="the seed of the judge's inputs (default: a new one each run; grade-all goes "
+                              "on with the seed of the results it keeps, so a cohort is judged on one set of "
+                              "inputs); a run's seed is in every results file")
     parts = parser.add_argument_group("what is graded")
     parts.add_argument("--no-part2", action="store_true",
                        help="leave out part 2 (rnn_forward_manual, hidden_gradient_norms)")

@@ -6,8 +6,9 @@ Entry points (none imports torch, the grader, the reference or the hidden checks
         out_dir/<stem>.html and out_dir/<stem>.md for one results dict (as json.load gave it);
         returns the .html path. grade-all calls it after each student with
         out_dir = OUT/feedback and its own file stem.
-    write_report(results_dir) -> Path
-        results_dir/report.html from every results file in results_dir.
+    write_report(results_dir, untrusted=None) -> Path
+        results_dir/report.html from every results file in results_dir (those named in
+        ``untrusted``, which grade-all did not seal, listed as such instead).
     write_all(results_dir) -> list[Path]
         both, for every results file in results_dir (OUT/feedback/<stem>.html, .md and
         OUT/report.html); returns every path written, the report last.
@@ -91,17 +92,22 @@ def write_student(results: dict, out_dir: str | os.PathLike, stem: str | None = 
     return _write_atomic(out / f"{stem}.html", html_text)
 
 
-def load_results(results_dir: str | os.PathLike):
+def load_results(results_dir: str | os.PathLike, untrusted: dict[str, str] | None = None):
     """([(stem, results dict)], [Unreadable]) for the ``*.json`` results files of a folder.
 
     JSON files that are not results (no ``tests`` nor ``extra_data``) are left out; a file
-    that cannot be read or parsed is reported, not raised.
+    that cannot be read or parsed is reported, not raised. ``untrusted`` (file name -> why:
+    results files grade-all did not seal) are reported too, never shown as a student's.
     """
     from .report import Unreadable
 
     found, bad = [], []
+    untrusted = untrusted or {}
     for path in sorted(Path(results_dir).glob("*.json")):
         if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.name in untrusted:
+            bad.append(Unreadable(path.stem, untrusted[path.name], "not sealed"))
             continue
         try:
             data = json.loads(path.read_bytes())
@@ -114,21 +120,21 @@ def load_results(results_dir: str | os.PathLike):
     return found, bad
 
 
-def render_report(results_dir: str | os.PathLike) -> str:
+def render_report(results_dir: str | os.PathLike, untrusted: dict[str, str] | None = None) -> str:
     from . import model, report
 
-    found, bad = load_results(results_dir)
+    found, bad = load_results(results_dir, untrusted)
     views = [model.read(r, safe_stem(stem)) for stem, r in found]
     return report.render(views, bad, feedback_dir=FEEDBACK_DIR)
 
 
-def write_report(results_dir: str | os.PathLike) -> Path:
+def write_report(results_dir: str | os.PathLike, untrusted: dict[str, str] | None = None) -> Path:
     """Write ``results_dir/report.html`` from the results files there; returns its path."""
     root = Path(results_dir)
-    return _write_atomic(root / REPORT_NAME, render_report(root))
+    return _write_atomic(root / REPORT_NAME, render_report(root, untrusted))
 
 
-def write_all(results_dir: str | os.PathLike) -> list[Path]:
+def write_all(results_dir: str | os.PathLike, untrusted: dict[str, str] | None = None) -> list[Path]:
     """Every student's page (``feedback/<stem>.html``, ``.md``) and ``report.html``.
 
     Reads each results file once. Returns the paths written, the report last.
@@ -136,7 +142,7 @@ def write_all(results_dir: str | os.PathLike) -> list[Path]:
     from . import model, report, student
 
     root = Path(results_dir)
-    found, bad = load_results(root)
+    found, bad = load_results(root, untrusted)
     out = root / FEEDBACK_DIR
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -162,14 +162,18 @@ def read_test(test: dict, index: int) -> CheckView:
 def _curve(value) -> tuple[list[float | None], list[int]]:
     values, bad = [], []
     for i, v in enumerate(as_list(value)):
-        if v is None:
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
             values.append(None)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            values.append(float(v))
+            continue
+        try:
+            number = float(v)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if math.isfinite(number):
+            values.append(number)
         else:
             values.append(None)
-            if isinstance(v, float):  # NaN or infinite: the loss diverged
-                bad.append(i + 1)
+            bad.append(i + 1)  # NaN or infinite: the loss diverged
     return values, bad
 
 

@@ -154,6 +154,7 @@ class CohortQuiz:
     rescored: int  # answers the bank now scores differently than the results say
     problem: str = ""  # why there is no analysis
     unresolved_by_item: dict = field(default_factory=dict)  # question id -> unresolved answers
+    non_takers: int = 0  # graded students who answered no question: left out of the analysis
 
 
 def analyse(views, scheme: str | None = None) -> CohortQuiz:
@@ -161,7 +162,7 @@ def analyse(views, scheme: str | None = None) -> CohortQuiz:
     b = bank()
     if b is None:
         return CohortQuiz(None, None, 0, 0, 0, "the quiz bank could not be loaded")
-    from quizzes.analysis import analyze
+    from quizzes.analysis import analyze, took_quiz
     from quizzes.answers import AnswerSheet, RawAnswer
     from quizzes.scoring import DEFAULT_SCHEME, SCHEMES, question_fraction
 
@@ -169,8 +170,12 @@ def analyse(views, scheme: str | None = None) -> CohortQuiz:
     responses = []
     unresolved = rescored = 0
     by_item: dict[str, int] = {}
+    non_takers = 0
     for v in views:
         if not v.graded or not v.quiz:
+            continue
+        if not any(a.answered for a in v.quiz if a.in_bank):
+            non_takers += 1  # handed in no quiz: not a blank answer to every question
             continue
         sheet = AnswerSheet(source=v.stem or v.name)
         for a in v.quiz:
@@ -189,7 +194,9 @@ def analyse(views, scheme: str | None = None) -> CohortQuiz:
             if abs(now - a.score) > 1e-3:
                 rescored += 1
         responses.append((v.stem or v.name, sheet))
-    if not responses:
-        return CohortQuiz(None, b, 0, unresolved, rescored, "no graded student has quiz results", by_item)
+    if not any(took_quiz(sheet) for _, sheet in responses):
+        why = (f"none of the {non_takers} graded students with quiz results answered a question"
+               if non_takers else "no graded student has quiz results")
+        return CohortQuiz(None, b, 0, unresolved, rescored, why, by_item, non_takers)
     stats = analyze(b, responses, scheme)
-    return CohortQuiz(stats, b, len(responses), unresolved, rescored, "", by_item)
+    return CohortQuiz(stats, b, stats.n_students, unresolved, rescored, "", by_item, non_takers)

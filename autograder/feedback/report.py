@@ -27,6 +27,7 @@ class Unreadable:
 
     stem: str
     problem: str
+    tag: str = "unreadable"  # or "not sealed": a file this grader did not write (autograder.seal)
 
 
 @dataclass
@@ -168,7 +169,7 @@ def _attention(views, unreadable, feedback_dir) -> str:
                        f'</span></td><td><span class="tag bad">{_status(v)}</span></td>'
                        f'<td>{h(v.regrade_reason or "(no reason given)", 2000)}</td><td>{errors}</td></tr>')
         for u in unreadable:
-            out.append(f'<tr><td class="mono">{h1(u.stem, 80)}.json</td><td><span class="tag bad">unreadable'
+            out.append(f'<tr><td class="mono">{h1(u.stem, 80)}.json</td><td><span class="tag bad">{h1(u.tag)}'
                        f'</span></td><td>{h(u.problem, 500)}</td><td></td></tr>')
         out.append("</tbody></table></div>")
     if odd:
@@ -328,11 +329,14 @@ def _quiz(views) -> str:
     def f(x, d=2):
         return "n/a" if x is None else f"{x:.{d}f}"
 
-    out.append(f"<p>{stats.n_students} graded students: mean {stats.mean:.2f} / {pts(stats.max_total)}, "
+    left_out = (f" {plural(result.non_takers, 'graded student')} handed in no quiz answers and "
+                f"{'is' if result.non_takers == 1 else 'are'} left out." if result.non_takers else "")
+    out.append(f"<p>{stats.n_students} graded students answered the quiz: mean {stats.mean:.2f} / "
+               f"{pts(stats.max_total)}, "
                f"sd {stats.sd:.2f}; {name} {f(stats.alpha)}, SEM {f(stats.sem)} points. "
                "<em>p</em>: share of the points earned (difficulty); <em>r</em>: item-rest point-biserial "
                "correlation; <em>D</em>: top 27 % minus bottom 27 %. Flagged: <em>r</em> below 0.2, "
-               "<em>p</em> below 0.3 or above 0.95. Option shares: * marks a key.</p>")
+               f"<em>p</em> below 0.3 or above 0.95. Option shares: * marks a key.{left_out}</p>")
     if result.unresolved:
         out.append(f'<p class="banner">{plural(result.unresolved, "answer")} could not be read back from '
                    "the results and count as blank here (column <em>unread</em>): the results record the "

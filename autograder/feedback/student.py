@@ -222,9 +222,11 @@ def _loss_series(v: StudentView) -> list[svg.Series]:
     curve = v.loss_curve
     series = []
     if curve.student is not None:
-        series.append(svg.Series("your train", curve.student, STUDENT_COLOR, width=3.5))
-    # drawn last, dashed and thinner: visible on top of the student's line where they agree
-    series.append(svg.Series("reference", curve.reference, REFERENCE_COLOR, dash="7 5", width=2))
+        series.append(svg.Series("your train", curve.student, STUDENT_COLOR, width=3.5, marker="circle",
+                                 end_label="above"))
+    # drawn last, dashed, thinner, with hollow squares: both curves stay visible where they agree
+    series.append(svg.Series("reference", curve.reference, REFERENCE_COLOR, dash="7 5", width=2,
+                             marker="square", end_label="below"))
     return series
 
 
@@ -267,6 +269,13 @@ def _y_cap(v: StudentView) -> float | None:
     return max(ref) * Y_CAP_FACTOR if ref else None
 
 
+def _y_floor(v: StudentView) -> float | None:
+    """A loss below zero is drawn down to minus the cap at most (then at the edge, marked)."""
+    cap = _y_cap(v)
+    ref = [x for x in v.loss_curve.reference if x is not None]
+    return min(0.0, *ref) - abs(cap) if cap is not None else None
+
+
 def _loss_html(v: StudentView) -> str:
     out = ['<section class="keep" aria-labelledby="loss-h"><h2 id="loss-h">Training loss</h2>']
     curve = v.loss_curve
@@ -278,7 +287,7 @@ def _loss_html(v: StudentView) -> str:
                "No points depend on this plot.</p>")
     chart = svg.line_chart(
         "loss-plot", _loss_series(v), title="Training loss per epoch: yours and the reference's",
-        desc=_loss_sentence(v), x_label="epoch", y_label="loss", y_cap=_y_cap(v))
+        desc=_loss_sentence(v), x_label="epoch", y_label="loss", y_cap=_y_cap(v), y_floor=_y_floor(v))
     out.append(f'<figure>{chart}<figcaption>{h(_loss_sentence(v))}</figcaption></figure>')
     out.append(_loss_table_html(curve))
     out.append("</section>\n")

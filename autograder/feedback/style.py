@@ -6,8 +6,9 @@ images only data: URLs), so even a missed escape could neither run code nor call
 
 from __future__ import annotations
 
-import html
 import re
+
+from ..escape import h1
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -467,5 +468,5 @@ def head(title: str) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n<meta name="robots" content="noindex">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{MINIFIED}</style>\n</head>\n"
+        f"<title>{h1(title, 400)}</title>\n<style>{MINIFIED}</style>\n</head>\n"
     )

@@ -25,6 +25,10 @@ from .schedule import Observed
 MAX_OUTPUT_ELEMENTS = 1 << 16
 
 
+class GraderFault(RuntimeError):
+    """A probe failed in the grader's own code: the check is not judged, the student is flagged."""
+
+
 def describe_error(error: dict | None) -> str:
     if not isinstance(error, dict):
         return "an unknown error"
@@ -81,6 +85,8 @@ class Context:
         result = self.seen.results.get(probe_id)
         if result is None:
             raise CheckFailure(f"{function}: not judged (an earlier step of grading stopped)")
+        if result.problem == "grader":  # ours, not the student's: the runner records a grader fault
+            raise GraderFault(f"{function}: {wire.text(result.error.get('message'), 400)}")
         if result.problem == "load":
             raise CheckFailure(f"{function}: the submission could not be loaded again after a crash: "
                                f"{describe_error(result.error)}")

@@ -31,6 +31,11 @@ from .runner import Outcome, Runner
 VERSION = "2.0"
 
 
+class GraderBroken(SandboxUnavailable):
+    """The grader's own code fails before any student is graded (a broken install): nothing runs.
+    A kind of SandboxUnavailable so that every command refuses it the same way (exit status 2)."""
+
+
 @dataclass
 class Options:
     """What changes how a submission is graded (and so is part of the resume key)."""
@@ -43,16 +48,25 @@ class Options:
     seed: int | None = None
     uid_base: int | None = None
     hidden: list[str] = field(default_factory=list)  # paths student code must not see (cohort, results)
+    selftest: str = "not run"  # "passed" when grade-all's self-test ran first, "skipped" with --skip-selftest
     notebooks: bool = True  # the run may hold notebooks: the fork server warms up IPython (speed only)
     plots: bool = True  # the run's code may import matplotlib: the fork server does first (speed only)
 
     def key(self) -> dict:
+        """Every option that changes what a result means (grade-all's resume key): the parts, the
+        quiz scheme, the grader, every limit, the seed and the sandbox modes accepted. The mode a
+        result was graded in must also be one of :meth:`accepted_modes` to be reused."""
+        from dataclasses import asdict
+
         from quizzes.scoring import DEFAULT_SCHEME
 
         return {"part2": self.part2, "quiz": self.quiz, "quiz_scheme": DEFAULT_SCHEME,
-                "grader_version": VERSION,
-                "limits": [self.limits.check_timeout_s, self.limits.import_timeout_s,
-                           self.limits.total_timeout_s, self.limits.memory_bytes]}
+                "grader_version": VERSION, "limits": asdict(self.limits), "seed": self.seed,
+                "sandbox": self.accepted_modes(), "selftest": self.selftest != "skipped"}
+
+    def accepted_modes(self) -> list[str]:
+        """The sandbox modes a result may have been graded in: --unconfined accepts only itself."""
+        return [modes.UNCONFINED] if self.unconfined else list(self.sandbox)
 
 
 @dataclass
@@ -151,6 +165,8 @@ class Grader:
             # non-editable install), so the cohort's and the grader's paths never enter its memory.
             roots = (zygote or self.zygote).handshake.python_roots
             hidden = [p for p in hidden if any(p == r or p.startswith(r.rstrip("/") + "/") for r in roots)]
+        elif mode == modes.CONTAINER:
+            hidden = []  # checked by the judge as each sandbox user (_hidden_from_students): never told
         return WorkerConfig(
             mode=mode, uid=self.claims[slot].uid if self.claims else os.getuid(),
             memory_bytes=limits.memory_bytes, cpu_seconds=int(limits.total_timeout_s) + 5,
@@ -167,7 +183,12 @@ class Grader:
         finally:
             session.close()
         if opening.ready:
-            self.measures = opening.measures
+            problem = self._hidden_from_students(zygote) if mode == modes.CONTAINER else ""
+            if problem:
+                return (f"{problem} (missing: grader files hidden); "
+                        f"to fix: {modes.FIXES['grader files hidden']}")
+            self.measures = [*opening.measures, *(["grader files hidden (tried as each sandbox user)"]
+                                                  if mode == modes.CONTAINER else [])]
             return ""
         if opening.refused:
             fixes = [modes.FIXES[m].replace(f", or use --sandbox {mode}", "")
@@ -175,7 +196,28 @@ class Grader:
                      for m in opening.refused if m in modes.FIXES]
             return f"{opening.refusal} (missing: {', '.join(opening.refused)})" + (
                 f"; to fix: {'; '.join(dict.fromkeys(fixes))}" if fixes else "")
+        if opening.grader_fault:  # not the sandbox: our own code, and it would fail every student
+            raise GraderBroken(f"cannot grade: the grader's own code failed in its trial worker "
+                               f"({opening.grader_fault}). Nothing was run. Check this installation with "
+                               "`python -m autograder selftest`.")
         return f"the trial worker failed: {opening.load_error}"
+
+    def _hidden_from_students(self, zygote) -> str:
+        """Container mode: '' when no sandbox user of this run can read the grader's folders (the
+        project, the cohort, the results), tried as each of them; else what they can read."""
+        from ..sandbox.confine import SYS_KEEP, SYSTEM_ROOTS
+        from ..sandbox.hidden_check import exposed_to
+
+        roots = zygote.handshake.python_roots
+        read_only = [*roots, *SYSTEM_ROOTS, "/proc", *SYS_KEEP]
+        for uid in [c.uid for c in self.claims] or [os.getuid()]:
+            try:
+                exposed, _ = exposed_to(uid, self.hidden, read_only, roots)
+            except OSError as exc:
+                return f"the grader's folders could not be checked ({exc.strerror or exc})"
+            if exposed:
+                return f"readable by student code: {', '.join(exposed[:4])}"
+        return ""
 
     @property
     def isolation(self) -> dict:
@@ -204,13 +246,20 @@ class Grader:
         return grade
 
     def failed(self, exc: BaseException, started: float | None = None) -> Grade:
-        """The grade of a submission the grader itself failed on: flagged for a regrade."""
-        grade = self._nothing(results_schema.GRADER_ERROR, time.monotonic() if started is None else started,
-                              "the grader itself failed on this submission; your instructor has "
-                              "been told (regrade once it is fixed)")
+        """The grade of a submission the grader itself failed on (in this process): flagged for a regrade."""
         where = traceback.extract_tb(exc.__traceback__)
-        grade.grader_errors.append(f"{type(exc).__name__}: {exc} [{where[-1].name if where else '?'}]")
-        grade.reason = f"grader failure: {type(exc).__name__}: {exc}"
+        return self.faulted([f"judge: {type(exc).__name__}: {exc} [{where[-1].name if where else '?'}]"],
+                            time.monotonic() if started is None else started)
+
+    def faulted(self, faults: list[str], started: float) -> Grade:
+        """The grade of a submission the grader's own code failed on, anywhere (judge, probes,
+        loader, shell): ``grader_error``, flagged for a regrade, never a score."""
+        grade = self._nothing(results_schema.GRADER_ERROR, started,
+                              "not graded yet: the grader itself failed on this submission; your "
+                              "instructor has been told and will regrade it once it is fixed")
+        grade.grader_errors = list(faults)
+        grade.reason = f"grader failure: {faults[0]}" + (f" (and {len(faults) - 1} more)" if len(faults) > 1
+                                                         else "")
         return grade
 
     def _nothing(self, status: str, started: float, message: str, quiz_sheet: dict | None = None) -> Grade:
@@ -233,13 +282,20 @@ class Grader:
                 grade.reason = f"sandbox refused: {opening.refusal} (missing: {', '.join(opening.refused)})"
             else:
                 grade = self._judge_opened(session, submission, opening)
+                faults = [*session.grader_faults, *grade.grader_errors]
+                if faults:  # ours, wherever it arose: never a score
+                    notes, cells = grade.notes, grade.cells
+                    grade = self.faulted(list(dict.fromkeys(faults)), started)
+                    grade.notes, grade.cells = notes, cells
         finally:
             session.close()
         grade.printed, grade.printed_dropped = session.printed()
         grade.processes_killed, grade.peak_memory = session.killed, session.peak_memory
-        if session.oom:
+        if session.limit == "disk":
+            grade.notes.append(f"the submission was stopped: {session.stopped_for()} (--scratch-mb)")
+        elif session.oom or session.limit == "memory":
             grade.notes.append("the submission ran out of memory "
-                               f"(limit {self.options.limits.memory_bytes >> 20} MiB)")
+                               f"(limit {self.options.limits.memory_bytes >> 20} MiB for all its processes)")
         return grade
 
     def _judge_opened(self, session: Session, submission: Submission, opening) -> Grade:

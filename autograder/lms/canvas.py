@@ -56,6 +56,21 @@ def assignment_title(name: str | None, assignment_id: str | None,
     return title, notes
 
 
+def points_possible_note(title: str, maximum: float, roster: Roster | None) -> str | None:
+    """A warning when the roster's Points Possible for the column is not the export's maximum."""
+    given = (roster.points_possible.get(title.strip()) if roster else None) or ""
+    try:
+        theirs = float(given)
+    except ValueError:
+        return None  # "(read only)", or no Points Possible row: nothing to compare
+    if round(theirs, 2) == round(maximum, 2):
+        return None
+    return (f"{title!r}: Points Possible in {roster.path.name} is {number(theirs)}, but the export's "
+            f"maximum is {number(maximum)}: Canvas would count these scores out of {number(theirs)}. "
+            f"Rescale them with --scale-to {number(theirs)}, or set the assignment's points in Canvas "
+            f"to {number(maximum)}")
+
+
 def row(match: Match, points: float) -> list[object]:
     entry = match.entry
     if entry is None:

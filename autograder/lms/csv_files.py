@@ -1,10 +1,12 @@
 """CSV files an LMS imports and a spreadsheet opens safely.
 
-A cell whose text begins with ``= + - @`` (or a tab or carriage return) is read
-as a formula by Excel, LibreOffice and Google Sheets: a student named
+A cell whose text begins with ``= + - @`` (also after spaces) is read as a
+formula by Excel, LibreOffice and Google Sheets: a student named
 ``=HYPERLINK("http://x","y")`` would become a live link in the instructor's
-gradebook. :func:`cell` prefixes such text with ``'`` so it stays text. Numbers
-this project formats itself go through :func:`number` and are never prefixed.
+gradebook. :func:`cell` applies the project's one rule for student text
+(:func:`autograder.escape.csv_cell`: one line, nothing invisible, ``'`` before a
+formula). Numbers this project formats itself go through :func:`number` and are
+never prefixed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ..escape import csv_cell, formula_like
 from . import atomic
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Number(str):
@@ -29,12 +30,11 @@ def cell(value: object) -> str:
         return ""
     if isinstance(value, Number):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_cell(value)
 
 
 def needs_neutralising(value: str) -> bool:
-    return str(value).startswith(FORMULA_STARTS)
+    return formula_like(value)
 
 
 def number(value: float | None) -> Number:
@@ -55,9 +55,14 @@ def render(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def write(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
-    """Write the CSV atomically (UTF-8, no byte-order mark)."""
-    atomic.write_text(Path(path), render(header, rows))
+BOM = "\ufeff"
+BOM_BY_DEFAULT = {"canvas": False, "moodle": True, "csv": True}  # where the target reads one
+
+
+def write(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]], bom: bool = False) -> None:
+    """Write the CSV atomically, UTF-8; with ``bom``, a byte-order mark first, without which Excel
+    reads the file in the machine's code page ('Seán' shows as 'SeÃ¡n')."""
+    atomic.write_text(Path(path), (BOM if bom else "") + render(header, rows))
 
 
 def read_rows(path: Path) -> list[list[str]]:

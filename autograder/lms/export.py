@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import atomic, canvas, csv_files, findings, late_record, lateness, matching, moodle, plain_csv
+from . import (
+    atomic,
+    canvas,
+    csv_files,
+    findings,
+    kept_policy,
+    late_record,
+    lateness,
+    matching,
+    moodle,
+    plain_csv,
+)
 from . import id_map as id_map_module
 from . import results_folder as results_module
 from . import roster as roster_module
@@ -45,7 +56,8 @@ class Options:
     assignment_id: str | None
     assignment_name: str | None
     moodle_field: str
-    policy: lateness.LatePolicy | None
+    late: lateness.PolicyRequest
+    bom: bool = False  # a UTF-8 byte-order mark first (Excel)
 
 
 def options_from(args) -> Options:
@@ -73,13 +85,14 @@ def options_from(args) -> Options:
         if out.name == "grades.csv":
             raise OptionError(f"--out {out} is grade-all's own summary; give the export another name")
     try:
-        policy = lateness.from_args(args)
+        late = lateness.request_from_args(args)
     except lateness.PolicyError as exc:
         raise OptionError(str(exc)) from None
     return Options(results, target, out, Path(args.roster) if args.roster else None,
                    Path(args.id_map) if args.id_map else None, args.scale_to,
                    args.assignment_id.strip() if args.assignment_id else None,
-                   args.assignment_name, args.moodle_field or "username", policy)
+                   args.assignment_name, args.moodle_field or "username", late,
+                   csv_files.BOM_BY_DEFAULT[target] if getattr(args, "excel", None) is None else args.excel)
 
 
 def _fail(message: str) -> int:
@@ -120,14 +133,17 @@ def _load(options: Options):
     return cohort, roster, ids
 
 
-def _assess(cohort: results_module.Cohort, policy, report: findings.Findings,
+def _assess(cohort: results_module.Cohort, decision: kept_policy.Decision, report: findings.Findings,
             per_student: dict[str, list[str]]) -> list[late_record.LateOutcome]:
     """The late policy applied (and recorded) for every student; regrades flagged."""
-    outcomes = [late_record.assess(s, policy) for s in cohort.students]
+    outcomes = [late_record.assess(s, decision.policy, drop=decision.drop) for s in cohort.students]
+    weak = late_record.weak_evidence(cohort.students) if decision.policy else None
+    if weak:
+        report.add(findings.LATE, weak)
     for outcome in outcomes:
         student = outcome.student
         if outcome.note:
-            heading = findings.UNKNOWN_TIME if outcome.kind == "unknown_time" else findings.LATE
+            heading = findings.late_heading(outcome.kind, outcome.flagged)
             report.add(heading, outcome.note)
             per_student.setdefault(student.name, []).append(outcome.note)
         if student.needs_regrade:
@@ -164,8 +180,17 @@ def _lms_rows(options: Options, cohort, roster, ids, factor: float,
 def export(options: Options) -> int:
     try:
         cohort, roster, ids = _load(options)
-    except (results_module.CohortError, roster_module.RosterError, id_map_module.IdMapError) as exc:
+        decision = kept_policy.decide(options.results, options.late)
+    except (results_module.CohortError, roster_module.RosterError, id_map_module.IdMapError,
+            lateness.PolicyError) as exc:
         return _fail(str(exc))
+    try:
+        kept_policy.commit(options.results, decision)
+    except OSError as exc:
+        return _fail(f"cannot keep the late policy in {kept_policy.path(options.results)} "
+                     f"({exc.strerror or exc}); nothing was exported")
+    if decision.statement:
+        print(f"{COMMAND}: {decision.statement}")
     report = findings.Findings(COMMAND)
     per_student: dict[str, list[str]] = {}
     for problem in cohort.problems:
@@ -175,7 +200,7 @@ def export(options: Options) -> int:
     if roster is None and options.target != "csv":
         report.add(findings.ROSTER_NOTES, "no --roster: LMS students without results cannot be listed, "
                                           "and logins are not checked; give the LMS's own export to check")
-    outcomes = _assess(cohort, options.policy, report, per_student)
+    outcomes = _assess(cohort, decision, report, per_student)
 
     maximum = cohort.max_score
     factor = options.scale_to / maximum if options.scale_to else 1.0
@@ -189,6 +214,9 @@ def export(options: Options) -> int:
             title, notes = canvas.assignment_title(options.assignment_name, options.assignment_id, roster)
             for note in notes:
                 report.add(findings.ASSIGNMENT, note)
+            differ = canvas.points_possible_note(title, maximum * factor, roster)
+            if differ:
+                report.add(findings.POINTS, differ)
             header, rows = canvas.table(title, maximum * factor, chosen)
         else:
             title = options.assignment_name or moodle.DEFAULT_NAME
@@ -196,8 +224,9 @@ def export(options: Options) -> int:
 
     notes_file = notes_path(options.out)
     try:
-        csv_files.write(options.out, header, rows)
-        atomic.write_text(notes_file, _notes_text(options, cohort, title, maximum * factor, report))
+        csv_files.write(options.out, header, rows, bom=options.bom)
+        atomic.write_text(notes_file, _notes_text(options, cohort, title, maximum * factor, report,
+                                                  decision))
     except OSError as exc:
         return _fail(f"cannot write {options.out} ({exc.strerror or exc})")
     print(f"{COMMAND}: wrote {options.out}: {plural(exported, 'student')}, {title!r} out of "
@@ -208,7 +237,7 @@ def export(options: Options) -> int:
 
 
 def _notes_text(options: Options, cohort: results_module.Cohort, title: str, maximum: float,
-                report: findings.Findings) -> str:
+                report: findings.Findings, decision: kept_policy.Decision) -> str:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     lines = [
         f"python -m autograder {COMMAND}, {now}",
@@ -217,7 +246,7 @@ def _notes_text(options: Options, cohort: results_module.Cohort, title: str, max
         f"{csv_files.number(maximum)}"
         + (f" (scaled from {csv_files.number(cohort.max_score)})" if options.scale_to else ""),
         f"roster: {options.roster or 'none'}; id map: {options.id_map or 'none'}",
-        f"late policy: {options.policy.describe() if options.policy else 'none'}",
+        decision.statement or "late policy: none",
         "",
     ]
     body = report.text_lines()

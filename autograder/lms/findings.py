@@ -20,11 +20,20 @@ PENDING = ("students who need a regrade (status not_run or grader_error; posted 
 NO_USER_ID = "students without an LTI user id (not posted)"
 REFUSED = "scores the platform refused (not posted)"
 LATE = "late submissions"
+LATE_FLAGGED = "late penalties to check"
 ROSTER_NOTES = "roster notes"
 ASSIGNMENT = "assignment column"
+POINTS = "points possible that differ from the export's maximum"
 FLAGGED = {LEFT_OUT: True, NOT_IN_ROSTER: True, NO_RESULTS: True, REGRADE: True, UNKNOWN_TIME: True,
-           NOT_EXPORTED: True, PENDING: True, NO_USER_ID: True, REFUSED: True,
-           LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
+           NOT_EXPORTED: True, PENDING: True, NO_USER_ID: True, REFUSED: True, LATE_FLAGGED: True,
+           POINTS: True, LATE: False, ROSTER_NOTES: False, ASSIGNMENT: False}
+
+
+def late_heading(kind: str, flagged: bool) -> str:
+    """Where a late-policy note goes: unknown times and penalties to check are flagged."""
+    if kind == "unknown_time":
+        return UNKNOWN_TIME
+    return LATE_FLAGGED if flagged else LATE
 
 
 @dataclass

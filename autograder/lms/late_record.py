@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from .. import seal
 from . import atomic
 from .lateness import LatePolicy, duration_text
 from .results_folder import StudentResult
@@ -47,24 +48,51 @@ def _record(student: StudentResult, late: dict, score: float, write: bool) -> st
     student.data, student.score, student.late = data, score, late
     if write and changed:
         try:
-            atomic.write_json(student.path, data)
-        except OSError as exc:
+            key = seal.load_key(create=False)  # it was sealed with it: read_one checked
+            atomic.write_json(student.path, seal.seal(data, key) if key else data)
+        except (OSError, seal.SealKeyError) as exc:
             return (f"could not record the late penalty in {student.path.name} "
-                    f"({exc.strerror or exc}); the export applies it all the same")
+                    f"({getattr(exc, 'strerror', None) or exc}); the export applies it all the same")
     return None
 
 
-def assess(student: StudentResult, policy: LatePolicy | None, write: bool = True) -> LateOutcome:
-    """Apply ``policy`` to ``student`` (updating them, and their file when ``write``)."""
+def _remove(student: StudentResult, write: bool) -> str | None:
+    """Take the late record out of the student's data (and file): the score before it comes back."""
+    data = copy.deepcopy(student.data)
+    late = data["extra_data"].pop("late", None)
+    if not isinstance(late, dict):
+        return None
+    data["output"] = _strip_line(str(data.get("output", "")), late.get("output_line"))
+    if isinstance(late.get("score_before"), (int, float)):
+        data["score"] = late["score_before"]
+    student.data, student.score, student.late = data, float(data["score"]), None
+    if write:
+        try:
+            atomic.write_json(student.path, data)
+        except OSError as exc:
+            return f"could not remove the late penalty from {student.path.name} ({exc.strerror or exc})"
+    return None
+
+
+def assess(student: StudentResult, policy: LatePolicy | None, write: bool = True,
+           drop: bool = False) -> LateOutcome:
+    """Apply ``policy`` to ``student`` (updating them, and their file when ``write``); with ``drop``,
+    remove any penalty recorded earlier instead."""
     name = shown(student.name)
+    if drop:
+        error = _remove(student, write) if student.late else None
+        return LateOutcome(student, "dropped", f"{name}: {error}" if error else "", flagged=bool(error))
     if student.needs_regrade:
         return LateOutcome(student, "regrade", "")
     if policy is None:
         if student.late and student.late.get("penalty_percent"):
             return LateOutcome(student, "recorded_earlier",
                                f"{name}: late penalty recorded by an earlier export: "
-                               f"-{student.late['penalty_percent']:g}% ({student.late.get('policy', '')})",
-                               float(student.late["penalty_percent"]))
+                               f"-{student.late['penalty_percent']:g}% ({student.late.get('policy', '')}), "
+                               "but no late policy is kept with the results folder, so a student graded "
+                               "again would get none: give it again with --due ... (or drop every penalty "
+                               "with --no-late-policy)",
+                               float(student.late["penalty_percent"]), flagged=True)
         return LateOutcome(student, "on_time", "")
     time = student.submitted_at
     if time is None:
@@ -106,3 +134,29 @@ def assess(student: StudentResult, policy: LatePolicy | None, write: bool = True
         return LateOutcome(student, kind, f"{note}; {error}" if note else f"{name}: {error}",
                            lateness.penalty_percent, flagged=True)
     return LateOutcome(student, kind, note, lateness.penalty_percent)
+
+
+def applied(data: dict, policy: LatePolicy, path) -> dict:
+    """``data`` (a results dict ``grade-all`` is about to write at ``path``) with ``policy`` applied,
+    as an export would apply it; unchanged when the student cannot be read as a results file."""
+    from .results_folder import from_data
+
+    try:
+        student = from_data(copy.deepcopy(data), path)
+    except ValueError:
+        return data
+    assess(student, policy, write=False)
+    return student.data
+
+
+def weak_evidence(students: list[StudentResult]) -> str | None:
+    """One line naming the students whose submission time is a file time (weaker evidence), or None."""
+    timed = [s for s in students if s.submitted_at is not None and not s.needs_regrade]
+    weak = [s for s in timed if s.submitted_at.weak]
+    if not weak:
+        return None
+    names = ", ".join(shown(s.name) for s in weak[:10])
+    names += f" and {len(weak) - 10} more" if len(weak) > 10 else ""
+    return (f"{len(weak)} of {len(timed)} submission times are file modification times, weaker evidence "
+            f"(a copy, an unzip or the student can change them; only nbgrader's own timestamp.txt, read by "
+            f"grade-all --assignment, is stronger): {names}")

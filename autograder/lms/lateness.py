@@ -141,14 +141,42 @@ class LatePolicy:
         return {"due": self.due.isoformat(), "percent_per_period": self.percent, "period": self.period,
                 "cap_percent": self.cap, "grace_seconds": self.grace.total_seconds()}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> LatePolicy:
+        """The policy :meth:`as_dict` wrote. Raises PolicyError naming what is wrong."""
+        def number(key: str, low: float, high: float) -> float:
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise PolicyError(f"{key} is {value!r}, not a number from {low:g} to {high:g}")
+            return float(value)
+
+        unknown = sorted(set(data) - {"due", "percent_per_period", "period", "cap_percent", "grace_seconds"})
+        if unknown:
+            raise PolicyError(f"unknown key(s) {', '.join(unknown)}")
+        due = data.get("due")
+        try:
+            moment = datetime.fromisoformat(due) if isinstance(due, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise PolicyError(f"due is {due!r}, not an ISO 8601 time with its UTC offset")
+        if data.get("period") not in ("day", "hour"):
+            raise PolicyError(f"period is {data.get('period')!r}, not \"day\" or \"hour\"")
+        return cls(moment, number("percent_per_period", 0, 100), data["period"],
+                   number("cap_percent", 0, 100), timedelta(seconds=number("grace_seconds", 0, 10 ** 9)))
+
 
 POLICY_HELP = """\
 With --due, lateness is measured from the submission time grade-all recorded
-(nbgrader's timestamp.txt, or else the file's modification time, which is
-weaker evidence: the notes say which) and recorded in each student's results
-file (extra_data.late, a line in output; score_before is kept). A submission
-later than due + grace loses PERCENT of its score per started day (or hour)
-after the due time, at most --late-cap: 80 points 2 days late at 10%/day -> 64.
+(nbgrader's timestamp.txt under --assignment, or else the file's modification
+time, which is weaker evidence: the notes say which) and recorded in each
+student's results file (extra_data.late, a line in output; score_before is
+kept). A submission later than due + grace loses PERCENT of its score per
+started day (or hour) after the due time, at most --late-cap: 80 points 2 days
+late at 10%/day -> 64. The policy is kept with the results folder
+(RESULTS_DIR/late-policy.toml): every later export and push applies it, to
+students graded again since too, without --due. Changing it takes
+--replace-late-policy, dropping it --no-late-policy; the output says which.
 """
 
 
@@ -165,6 +193,32 @@ def add_arguments(parser) -> None:
                        help="the most a late submission loses, e.g. 50%% (default 100%%)")
     group.add_argument("--grace", metavar="DURATION",
                        help="no penalty this long after the due time, e.g. 15m, 2h (default 0)")
+    group.add_argument("--replace-late-policy", action="store_true",
+                       help="replace the policy the results folder keeps with the one given here "
+                            "(every student recomputed from their score before any penalty)")
+    group.add_argument("--no-late-policy", action="store_true",
+                       help="drop the policy the results folder keeps, and every late penalty with it")
+
+
+@dataclass(frozen=True)
+class PolicyRequest:
+    """What the options ask of the results folder's late policy (see :mod:`.kept_policy`)."""
+
+    given: LatePolicy | None  # --due and its companions
+    replace: bool = False  # --replace-late-policy
+    drop: bool = False  # --no-late-policy
+
+
+def request_from_args(args) -> PolicyRequest:
+    """The late-policy options, checked. Raises PolicyError."""
+    replace, drop = bool(getattr(args, "replace_late_policy", False)), bool(getattr(args, "no_late_policy",
+                                                                                   False))
+    if drop and (args.due or replace):
+        raise PolicyError("--no-late-policy drops the kept policy: leave out --due and "
+                          "--replace-late-policy")
+    if replace and not args.due:
+        raise PolicyError("--replace-late-policy needs --due (and the rest of the new policy)")
+    return PolicyRequest(from_args(args), replace, drop)
 
 
 def from_args(args) -> LatePolicy | None:

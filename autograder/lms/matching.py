@@ -38,8 +38,11 @@ def login_of(student: StudentResult, id_map: IdMap | None) -> tuple[str, str]:
 
 
 def match(students: list[StudentResult], roster: Roster | None, id_map: IdMap | None) -> Matching:
+    """Pair students with roster rows. A row found by several students (the roster matches
+    without regard to case: ``alice`` and ``ALICE``) goes to the one whose identifier is
+    written exactly as in the row, whatever the order; with none or several such, to nobody."""
     result = Matching()
-    claimed: dict[int, StudentResult] = {}
+    found: dict[int, list[tuple[StudentResult, str, RosterEntry]]] = {}
     for student in students:
         login, source = login_of(student, id_map)
         if roster is None:
@@ -51,14 +54,25 @@ def match(students: list[StudentResult], roster: Roster | None, id_map: IdMap | 
                               "add the student to --id-map, or export a fresh roster")
             result.not_in_roster.append((student, why))
             continue
-        if entry.line in claimed:
-            other = claimed[entry.line]
+        found.setdefault(entry.line, []).append((student, login, entry))
+    claimed: set[int] = set()
+    for line, candidates in found.items():
+        entry = candidates[0][2]
+        exact = [c for c in candidates if c[1].strip() in entry.values.values()]
+        winner = candidates[0] if len(candidates) == 1 else exact[0] if len(exact) == 1 else None
+        if winner is not None:
+            claimed.add(line)
+            result.matched.append(Match(winner[0], winner[1], entry))
+        for student, _, _ in candidates:
+            if winner is not None and student is winner[0]:
+                continue
+            others = ", ".join(repr(shown(c[0].name)) for c in candidates if c[0] is not student)
             result.not_in_roster.append((student, (
-                f"{roster.describe(entry)} is already matched by {shown(other.name)!r}; "
-                "fix --id-map so each student has their own LMS identifier")))
-            continue
-        claimed[entry.line] = student
-        result.matched.append(Match(student, login, entry))
+                f"{roster.describe(entry)} is also found by {others}"
+                + (f" and is matched by {shown(winner[0].name)!r}, whose identifier is written exactly "
+                   "as in the roster" if winner else "; none is written exactly as in the roster, so "
+                   "none is matched")
+                + "; fix --id-map so each student has their own LMS identifier")))
     if roster is not None:
-        result.without_results = [e for e in roster.entries if e.line not in claimed]
+        result.without_results = [e for e in roster.entries if e.line not in claimed and e.line not in found]
     return result

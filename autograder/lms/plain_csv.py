@@ -10,7 +10,9 @@ Columns:
   it was taken from (empty without one);
 * ``status``: graded, not_run or grader_error; ``regrade_reason``: why, when not graded;
 * ``submitted_at``, ``submitted_at_source``: the submission time and where it
-  came from (nbgrader timestamp.txt, or the file modification time: weaker);
+  came from (nbgrader timestamp.txt, or the file modification time);
+  ``submitted_at_weak``: "yes" when that time is weaker evidence (a file time: a
+  copy, an unzip or the student can change it), "no" for nbgrader's own;
 * ``missed``: the checks not passed, separated by " | ";
 * ``parts``: points per part, e.g. "core 80/100 | quiz 14/15";
 * ``results_file``: the student's results file; ``notes``: what the export noticed.
@@ -22,8 +24,8 @@ from .csv_files import number
 from .late_record import LateOutcome
 
 HEADER = ["student", "score", "max_score", "percent", "late_penalty_percent", "score_before_late",
-          "status", "regrade_reason", "submitted_at", "submitted_at_source", "missed", "parts",
-          "results_file", "notes"]
+          "status", "regrade_reason", "submitted_at", "submitted_at_source", "submitted_at_weak", "missed",
+          "parts", "results_file", "notes"]
 
 
 def table(outcomes: list[LateOutcome], maximum: float, factor: float,
@@ -48,6 +50,7 @@ def table(outcomes: list[LateOutcome], maximum: float, factor: float,
             student.regrade_reason or "",
             student.submitted_at.time.isoformat() if student.submitted_at else "",
             student.submitted_at.source if student.submitted_at else "",
+            ("yes" if student.submitted_at.weak else "no") if student.submitted_at else "",
             " | ".join(student.missed),
             parts,
             student.path.name,

@@ -5,6 +5,10 @@ dot-files such as the LTI state are not results). A file that cannot be used
 (not JSON, not a results file, a field of the wrong type, two files for one
 student) is reported with its name and left out; the others are read. The
 contract is :mod:`autograder.results_schema`.
+
+Only files sealed by this machine's results key (:mod:`autograder.seal`) are
+trusted: any other (forged, edited after grading, or graded elsewhere) is
+reported with the reason and left out, never exported as if graded here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import seal
 from ..results_schema import GRADED, GRADER_ERROR, NOT_RUN, SCHEMA
 from .text import plural, shown
 
@@ -30,11 +35,13 @@ class CohortError(Exception):
 class SubmissionTime:
     time: datetime  # aware
     source: str  # "nbgrader timestamp.txt" or "file modification time"
+    marked_weak: bool | None = None  # extra_data.submitted_at.weak, as grade-all recorded it
 
     @property
     def weak(self) -> bool:
-        """A file's modification time changes on copy, unzip or edit: weaker evidence."""
-        return self.source != NBGRADER_TIMESTAMP
+        """A file's modification time changes on copy, unzip or edit, and a student can set it: weaker
+        evidence. Only nbgrader's own timestamp.txt (grade-all --assignment) is not."""
+        return self.marked_weak is not False or self.source != NBGRADER_TIMESTAMP
 
     def describe(self) -> str:
         when = self.time.isoformat(timespec="seconds")
@@ -81,7 +88,7 @@ class Cohort:
     max_score: float
 
 
-class _Malformed(Exception):
+class _Malformed(ValueError):
     pass
 
 
@@ -116,11 +123,13 @@ def _submitted_at(extra: dict, notes: list[str]) -> SubmissionTime | None:
     except ValueError as exc:
         notes.append(f"extra_data.submitted_at.time unreadable ({shown(exc)}): submission time unknown")
         return None
-    return SubmissionTime(moment, raw["source"])
+    weak = raw.get("weak")
+    return SubmissionTime(moment, raw["source"], weak if isinstance(weak, bool) else None)
 
 
-def read_one(path: Path) -> StudentResult:
-    """One results file, or :class:`_Malformed` saying what is wrong with it."""
+def read_one(path: Path, key: bytes | None = None) -> StudentResult:
+    """One results file, or :class:`_Malformed` saying what is wrong with it (a file without
+    ``key``'s seal too)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -129,6 +138,11 @@ def read_one(path: Path) -> StudentResult:
         raise _Malformed(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
         raise _Malformed(f"cannot be read ({exc.strerror or exc})") from None
+    return from_data(data, path)
+
+
+def from_data(data: object, path: Path) -> StudentResult:
+    """A results dict as the student it describes; :class:`_Malformed` (a ValueError) when it is not one."""
     if not isinstance(data, dict) or not isinstance(data.get("extra_data"), dict):
         raise _Malformed("not a results file (no extra_data object)")
     extra = data["extra_data"]
@@ -157,6 +171,9 @@ def read_one(path: Path) -> StudentResult:
     parts = extra.get("parts") if isinstance(extra.get("parts"), dict) else {}
     late = extra.get("late") if isinstance(extra.get("late"), dict) else None
     reason = extra.get("regrade_reason")
+    verdict = seal.check(data, key)
+    if not verdict.ok:
+        raise _Malformed(f"{verdict.why}: not trusted (regrade it with grade-all on this machine)")
     notes: list[str] = []
     return StudentResult(
         name=name, path=path, score=score, max_score=max_score, status=status,
@@ -181,11 +198,15 @@ def read(folder: str | Path) -> Cohort:
     if not files:
         raise CohortError(f"{folder}: no results files (*.json) in it; "
                           f"run `python -m autograder grade-all SUBMISSIONS --out {folder}` first")
+    try:
+        key = seal.load_key(create=False)
+    except seal.SealKeyError as exc:
+        raise CohortError(f"results key: {exc}") from None
     problems: list[FileProblem] = []
     by_name: dict[str, list[StudentResult]] = {}
     for path in files:
         try:
-            student = read_one(path)
+            student = read_one(path, key)
         except _Malformed as exc:
             problems.append(FileProblem(path, f"{exc}; left out"))
             continue

@@ -63,6 +63,7 @@ class Roster:
     entries: list[RosterEntry]
     headings: list[str]  # the file's header row, as written
     notes: list[str] = field(default_factory=list)
+    points_possible: dict[str, str] = field(default_factory=dict)  # Canvas: heading -> its Points Possible
     _index: dict[str, dict[str, list[RosterEntry]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -129,11 +130,15 @@ def read_canvas(path: str | Path) -> Roster:
             f"--roster {path}: not a Canvas gradebook export (it needs the columns Student and "
             f"SIS Login ID or ID; found {shown(', '.join(header[:8]))}). In Canvas: Grades > Export "
             "> Export Entire Gradebook")
-    entries, notes = [], []
+    entries, notes, points = [], [], {}
     for number, row in rows:
         values = _values(row, columns)
         student = values.get("student", "")
-        if student.casefold() in ("points possible", "muted", "manual posting"):
+        if student.casefold() == "points possible":
+            pairs = zip(header, row, strict=False)  # a short row leaves the last columns empty
+            points = {h.strip(): v.strip() for h, v in pairs if h.strip() and v.strip()}
+            continue
+        if student.casefold() in ("muted", "manual posting"):
             continue
         if student.casefold() in TEST_STUDENT:
             notes.append(f"skipped Canvas's test student on line {number}")
@@ -144,7 +149,7 @@ def read_canvas(path: str | Path) -> Roster:
             continue
         entries.append(RosterEntry(number, values, student or values.get("sis_login_id", "")))
     return Roster(path, "canvas", tuple(k for k in CANVAS_KEYS if k in columns), CANVAS_LABELS,
-                  entries, header, notes)
+                  entries, header, notes, points_possible=points)
 
 
 def read_moodle(path: str | Path, field_name: str) -> Roster:

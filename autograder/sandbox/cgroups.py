@@ -138,8 +138,61 @@ class Cgroup:
                 pass
 
 
+def remove_tree(path: str | Path, timeout_s: float = 2.0) -> bool:
+    """Kill every process in the cgroup at ``path`` and beneath it, then remove its folders, deepest
+    first. True when it is gone. (A cgroup file system holds nothing a student can write.)"""
+    path = Path(path)
+    if not path.is_dir():
+        return True
+    folders = [p for p in path.rglob("*") if p.is_dir()]
+    folders.sort(key=lambda p: len(p.parts), reverse=True)
+    folders.append(path)
+    for folder in folders:
+        try:
+            Cgroup({"": folder}, 1).kill(timeout_s=timeout_s)
+        except OSError:
+            pass
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    return not path.exists()
+
+
+TAG_PREFIX = "rnn-grader-"
+
+
+def _owner_alive(pid: int) -> bool:
+    """Whether ``pid`` is still a fork server of this grader (not a dead one's reused pid)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"autograder.sandbox.zygote" in handle.read()
+    except OSError:
+        return False
+
+
+def sweep_stale(parent: Path) -> list[str]:
+    """Remove the cgroups that fork servers now dead left beneath ``parent``; their names."""
+    removed = []
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(TAG_PREFIX) or not entry.is_dir():
+            continue
+        owner = name[len(TAG_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _owner_alive(int(owner)) and remove_tree(entry):
+            removed.append(name)
+    return removed
+
+
 class CgroupTree:
     """The grader's base cgroup(s), beneath its own; makes one child per worker."""
+
+    swept: list[str] = []  # stale cgroups of dead fork servers removed at start (by this process)
 
     def __init__(self, bases: dict[str, Path], version: int):
         self.bases, self.version = bases, version
@@ -149,7 +202,7 @@ class CgroupTree:
     def create(cls, root: str = "/sys/fs/cgroup", proc_file: str = "/proc/self/cgroup",
                tag: str | None = None) -> CgroupTree:
         """Make our base cgroup(s); raise CgroupUnavailable saying why and what to change."""
-        tag = tag or f"rnn-grader-{os.getpid()}"
+        tag = tag or f"{TAG_PREFIX}{os.getpid()}"
         own = own_cgroups(proc_file)
         problems = []
         for make in (cls._create_v2, cls._create_v1):
@@ -173,6 +226,7 @@ class CgroupTree:
             raise CgroupUnavailable(95, f"cgroup v2 at {parent} does not offer memory and pids "
                                         "(delegate them, e.g. systemd-run -p Delegate=yes)")
         base = parent / tag
+        cls.swept += sweep_stale(parent)
         try:
             enabled = set(_read(parent / "cgroup.subtree_control").split())
             if not {"memory", "pids"} <= enabled:
@@ -195,6 +249,7 @@ class CgroupTree:
             if controller not in own or not (root / controller).is_dir():
                 raise CgroupUnavailable(95, f"no cgroup v1 {controller} hierarchy under {root}")
             base = root / controller / own[controller].lstrip("/") / tag
+            cls.swept += sweep_stale(base.parent)
             try:
                 base.mkdir(exist_ok=True)
                 if controller == "memory" and (base / "memory.use_hierarchy").exists():
@@ -220,16 +275,14 @@ class CgroupTree:
 
     def remove(self) -> None:
         for base in self.bases.values():
-            for child in base.glob("w*"):
-                try:
-                    Cgroup({"": child}, 2).kill(timeout_s=1.0)
-                    child.rmdir()
-                except OSError:
-                    pass
-            try:
-                base.rmdir()
-            except OSError:
-                pass
+            remove_tree(base, timeout_s=1.0)
+        if self.version == 2:  # the leaf v2 made for the fork server itself, when it made one
+            for base in self.bases.values():
+                remove_tree(base.with_name(f"{base.name}-supervisor"), timeout_s=0.1)
+
+    def paths(self) -> list[str]:
+        """Every folder of this tree (one per hierarchy), for the guardian."""
+        return [str(base) for base in self.bases.values()]
 
     def describe(self) -> str:
         return f"cgroup v{self.version}"

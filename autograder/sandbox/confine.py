@@ -200,6 +200,24 @@ def _set_limits(config: WorkerConfig, per_uid: bool) -> None:
         limit(resource.RLIMIT_NPROC, config.max_processes)
 
 
+def _die_with_parent() -> None:
+    """SIGKILL this process when the fork server dies (in full mode it is PID 1 of its namespace,
+    so everything it started dies with it). Cleared by the kernel on any credential change
+    (setresuid and the like), so it is set again after the last one."""
+    if linux.LINUX:
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _prefer_for_oom() -> None:
+    """oom_score_adj 1000: when the machine (or a container) runs out of memory, the kernel kills
+    this worker and its children (they inherit it) before anything of the grader's."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+    except OSError:
+        pass
+
+
 def _drop_privileges(uid: int) -> None:
     linux.drop_bounding_set()
     os.setgroups([])
@@ -234,7 +252,7 @@ def _scrub_environment(workdir: str) -> None:
 def confine(spawn: Spawn, fds: dict) -> str:
     """Apply and verify the mode's measures; return the worker's work folder. Raises Refused."""
     config = spawn.config
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL) if linux.LINUX else None
+    _die_with_parent()  # again after the uid change below, which clears it
     os.setsid()
     spawn.measures.append("own session")
     if config.mode == FULL:
@@ -249,13 +267,16 @@ def confine(spawn: Spawn, fds: dict) -> str:
     for stream in (sys.stdout, sys.stderr):  # nothing printed may wait in a buffer when the worker is killed
         stream.reconfigure(line_buffering=True, write_through=True)
     _scrub_environment(workdir)
+    os.umask(0o077)  # what a student makes is theirs alone unless they open it up themselves
     _set_limits(config, per_uid=config.mode != UNCONFINED)
     spawn.measures.append("rlimits")
     if config.mode in (FULL, CONTAINER):
         if os.geteuid() != 0:
             raise Refused(["unprivileged uid"],
                           "the grader is not root: it cannot switch to the sandbox user")
+        _prefer_for_oom()  # while still root: the kernel kills sandboxed processes before the grader
         _drop_privileges(config.uid)
+        _die_with_parent()  # the kernel clears PR_SET_PDEATHSIG on every credential change
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
         try:
             spawn.measures.append(seccomp.install())
@@ -265,7 +286,10 @@ def confine(spawn: Spawn, fds: dict) -> str:
             spawn.measures.append(landlock.restrict(
                 read_only=["/"] if config.mode == FULL else [*spawn.python_roots, *SYSTEM_ROOTS, "/proc",
                                                               *SYS_KEEP],
-                read_write=[workdir, "/dev/null", "/dev/shm"], devices=config.devices))
+                # full mode: /dev/shm is a private tmpfs of this worker's; container mode: the machine's,
+                # shared with every other worker, so not writable at all
+                read_write=[workdir, "/dev/null", *(["/dev/shm"] if config.mode == FULL else [])],
+                devices=config.devices))
         except OSError as exc:
             if config.mode == FULL:
                 raise Refused(["landlock"], f"Landlock: {exc.strerror or exc}") from None

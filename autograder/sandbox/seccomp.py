@@ -25,6 +25,11 @@ DENIED = (
     "keyctl", "add_key", "request_key",
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
     "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm",
+    # System V IPC and POSIX message queues: objects that outlive their process and, without an IPC
+    # namespace (container mode), are shared with every other student. Student code needs none.
+    "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 
 
@@ -57,4 +62,5 @@ def install() -> str:
         rules.load()
     except (RuntimeError, OSError, ValueError) as exc:
         raise SeccompUnavailable(getattr(exc, "errno", None) or 1, f"seccomp filter refused: {exc}") from None
-    return "seccomp filter (no sockets, no namespaces, mounts, ptrace, io_uring, bpf, keyrings)"
+    return "seccomp filter (no sockets, no namespaces, mounts, ptrace, io_uring, bpf, keyrings, SysV IPC, " \
+           "message queues)"

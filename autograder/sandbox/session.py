@@ -10,6 +10,7 @@ the submission again).
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from .modes import WorkerConfig
 from .zygote import Zygote, ZygoteRefused
 
 _REQUESTS = wire.EncodedRequests()  # the plan's tensors, encoded once for every student of the run
+WATCHDOG_GRACE_S = 2.0  # the fork server kills a worker this long after its session's deadline
+LIMIT_WORDS = ("memory", "disk", "time")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Limits:
     max_processes: int = 64
     scratch_bytes: int = 64 << 20
     confine_timeout_s: float = 20.0
+    wire_bytes: int = 64 << 20  # all a submission's workers may send the judge, frames of every kind
 
 
 @dataclass
@@ -44,7 +48,7 @@ class ProbeResult:
     info: dict = field(default_factory=dict)
     tensors: dict = field(default_factory=dict)
     error: wire.ErrorInfo | None = None
-    problem: str | None = None  # "timeout", "crash", "protocol", "load", "refused"
+    problem: str | None = None  # "timeout", "crash", "protocol", "load", "refused", "grader"
 
 
 @dataclass
@@ -59,6 +63,27 @@ class Opening:
     ready: bool = False
     cells: list = field(default_factory=list)
     load_error: wire.ErrorInfo | None = None
+    grader_fault: str | None = None  # the worker's own code failed (never the student's)
+
+
+def _grader_fault_result(fault: str) -> ProbeResult:
+    return ProbeResult(False, problem="grader",
+                       error={"type": "GraderFault", "message": fault, "where": None})
+
+
+def probe_result(message: dict, tensors: dict) -> ProbeResult:
+    """A probe's answer as the judge reads it: the student's result, or a fault of the grader's."""
+    fault = wire.fault(message.get("grader_fault"))
+    if fault is not None:
+        return _grader_fault_result(fault)
+    return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
+                       tensors=tensors, error=wire.error(message.get("error")))
+
+
+def signals_to_main_thread() -> None:
+    """Block, in the calling (helper) thread, the signals that stop a run, so that the kernel hands
+    them to the main thread, whose handlers then run at once instead of when it next wakes."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
 class _Output:
@@ -70,6 +95,7 @@ class _Output:
         self.thread.start()
 
     def _drain(self) -> None:
+        signals_to_main_thread()
         while True:
             try:
                 chunk = os.read(self.fd, 1 << 16)
@@ -99,7 +125,10 @@ class Session:
         self.killed = 0
         self.peak_memory: int | None = None
         self.oom = False
+        self.limit: str | None = None  # "memory", "disk", "time": why the watchdog ended a worker
         self.dead: Opening | None = None  # a restarted worker that could not load: no more tries
+        self.grader_faults: list[str] = []  # faults of the grader's own code, in any worker of this session
+        self._budget = [limits.wire_bytes]  # bytes the submission may still send over the wire
 
     # --- workers ------------------------------------------------------------------------------
 
@@ -125,8 +154,13 @@ class Session:
         response_r, response_w = os.pipe()
         out_r, out_w = os.pipe()
         submission = self._submission_fd()
+        os.set_blocking(request_w, False)  # every write to the worker is bound by a deadline
         try:
-            self.worker = self.zygote.spawn(self.config, request_r, response_w, out_w, submission)
+            # The fork server's watchdog kills the worker at the session's deadline, whatever this
+            # process is doing (a little later than our own timeouts, which normally come first).
+            self.worker = self.zygote.spawn(self.config, request_r, response_w, out_w, submission,
+                                            timeout_s=max(self.deadline - time.monotonic(), 0.0)
+                                            + WATCHDOG_GRACE_S)
         except ZygoteRefused as exc:  # a measure the fork server could not prepare (a namespace, a cgroup)
             for fd in (request_w, response_r, out_r):
                 os.close(fd)
@@ -154,6 +188,10 @@ class Session:
         opening.measures = [wire.text(m, 120) for m in wire.sequence(message.get("measures"), 40)]
         try:
             opening.intake = self._event(min(self.deadline, time.monotonic() + self.limits.import_timeout_s))
+            if opening.intake.get("event") == wire.GRADER_FAULT:
+                self._fault(opening, opening.intake)
+                opening.intake = None
+                return opening
             if opening.intake.get("event") != wire.INTAKE or opening.intake.get("unreadable"):
                 self.stop()
                 return opening
@@ -164,21 +202,29 @@ class Session:
                 "message": f"loading the submission took longer than {self.limits.import_timeout_s:g} s "
                            "(an endless loop at top level?)"}}
         except (wire.Closed, wire.ProtocolError):
+            self.stop()
+            why = self.stopped_for() or "os._exit, a crash, or the memory limit"
             message = {"event": wire.LOAD_FAILED, "error": {
                 "type": "Exited", "where": None,
-                "message": "the process ended while loading the submission "
-                           "(os._exit, a crash, or the memory limit)"}}
+                "message": f"the process ended while loading the submission ({why})"}}
         if message.get("event") == wire.READY:
             opening.ready = True
             opening.cells = wire.sequence(message.get("cells"), 2000)
+        elif message.get("event") == wire.GRADER_FAULT:
+            self._fault(opening, message)
         else:
             opening.load_error = wire.error(message.get("error")) or {
                 "type": "Protocol", "message": "the worker sent an unexpected message", "where": None}
             self.stop()
         return opening
 
+    def _fault(self, opening: Opening, message: dict) -> None:
+        opening.grader_fault = wire.fault(message.get("fault")) or "worker: an unnamed fault"
+        self.grader_faults.append(opening.grader_fault)
+        self.stop()
+
     def _event(self, deadline: float) -> dict:
-        message, _ = wire.read_frame(self.pipes[1], deadline, max_blob=0)
+        message, _ = wire.read_frame(self.pipes[1], deadline, max_blob=0, budget=self._budget)
         return message
 
     def stop(self) -> None:
@@ -200,6 +246,19 @@ class Session:
         if isinstance(peak, int):
             self.peak_memory = max(self.peak_memory or 0, peak)
         self.oom = self.oom or bool(report.get("oom"))
+        if report.get("limit") in LIMIT_WORDS:
+            self.limit = self.limit or report["limit"]
+
+    def stopped_for(self) -> str:
+        """Why the last worker ended, when a limit ended it (for the student): '' otherwise."""
+        if self.limit == "disk":
+            return (f"its files took more than the {self.config.scratch_bytes >> 20} MiB allowed, "
+                    "so it was stopped")
+        if self.limit == "memory" or self.oom:
+            return f"it ran out of memory (limit {self.config.memory_bytes >> 20} MiB for all its processes)"
+        if self.limit == "time":
+            return "the grading time limit was reached"
+        return ""
 
     # --- probes ----------------------------------------------------------------------------------
 
@@ -208,6 +267,8 @@ class Session:
         probe_id = probe_id or kind
         if self.worker is None:
             if self.dead is not None:
+                if self.dead.grader_fault:
+                    return _grader_fault_result(self.dead.grader_fault)
                 return ProbeResult(False, problem="load", error=self.dead.load_error)
             if time.monotonic() >= self.deadline:
                 return ProbeResult(False, problem="timeout", error={
@@ -215,17 +276,20 @@ class Session:
             opening = self.start()
             if not opening.ready:
                 self.dead = opening
+                if opening.grader_fault:
+                    return _grader_fault_result(opening.grader_fault)
                 return ProbeResult(False, problem="load", error=opening.load_error or {
                     "type": "Refused", "where": None, "message": opening.refusal or "could not restart"})
         timeout = timeout_s or self.limits.check_timeout_s
         until = min(self.deadline, time.monotonic() + timeout)
         request_w, response_r = self.pipes
         try:
-            wire.write_frame(request_w, {"id": probe_id, "kind": kind, "args": args}, tensors, _REQUESTS)
-            while True:
-                message, returned = wire.read_frame(response_r, until)
-                if message.get("id") == probe_id:
-                    break
+            wire.write_frame(request_w, {"id": probe_id, "kind": kind, "args": args}, tensors, _REQUESTS,
+                             deadline=until)
+            # Only the answer to this request, within what an answer can hold: anything else ends the worker.
+            message, returned = wire.read_frame(response_r, until, max_blob=wire.PROBE_BLOB,
+                                                max_json=wire.PROBE_JSON, budget=self._budget,
+                                                answers=probe_id)
         except wire.Timeout:
             self.stop()
             limit = "the grading time limit" if until == self.deadline else f"{timeout:g} s"
@@ -234,6 +298,14 @@ class Session:
                 "message": f"did not finish within {limit} (an endless loop, or far too slow?)"})
         except (wire.Closed, BrokenPipeError):
             self.stop()
+            if self.limit in ("disk", "memory"):
+                return ProbeResult(False, problem="crash", error={
+                    "type": "Exited", "where": None, "message": f"the process ended: {self.stopped_for()}"})
+            if time.monotonic() >= self.deadline or self.limit == "time":  # the fork server's watchdog
+                return ProbeResult(False, problem="timeout", error={
+                    "type": "Timeout", "where": None,
+                    "message": "did not finish within the grading time limit "
+                               "(an endless loop, or far too slow?)"})
             return ProbeResult(False, problem="crash", error={
                 "type": "Exited", "where": None,
                 "message": "the process ended unexpectedly (os._exit, a crash, or the memory limit"
@@ -242,8 +314,10 @@ class Session:
             self.stop()
             return ProbeResult(False, problem="protocol", error={
                 "type": "Protocol", "where": None, "message": f"sent malformed data back: {exc}"})
-        return ProbeResult(ok=message.get("ok") is True, info=wire.mapping(message.get("info")),
-                           tensors=returned, error=wire.error(message.get("error")))
+        result = probe_result(message, returned)
+        if result.problem == "grader":
+            self.grader_faults.append(f"{probe_id}: {result.error['message']}")
+        return result
 
     def close(self) -> None:
         self.stop()

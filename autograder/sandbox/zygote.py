@@ -26,7 +26,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-import shutil
+import select
 import signal
 import socket
 import subprocess
@@ -36,7 +36,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import linux
+from . import cleanup, linux
+from .guardian import Guardian
 from .modes import CONTAINER, ENVIRONMENT, FULL, UNCONFINED, SandboxUnavailable, WorkerConfig
 
 MAX_MESSAGE = 1 << 20
@@ -128,13 +129,15 @@ class Zygote:
         return reply
 
     def spawn(self, config: WorkerConfig, request_fd: int, response_fd: int, out_fd: int,
-              submission_fd: int) -> int:
-        """Start a confined worker; returns its id (for ``kill``)."""
-        return self._call({"cmd": "spawn", "config": config.to_json()},
+              submission_fd: int, timeout_s: float | None = None) -> int:
+        """Start a confined worker; returns its id (for ``kill``). After ``timeout_s`` the fork server
+        kills it with everything it started, whatever this process is doing (its watchdog)."""
+        return self._call({"cmd": "spawn", "config": config.to_json(), "timeout_s": timeout_s},
                           [request_fd, response_fd, out_fd, submission_fd])["worker"]
 
     def kill(self, worker: int) -> dict:
-        """Kill a worker and everything it started; {"killed", "peak_memory", "oom"}."""
+        """Kill a worker and everything it started; {"killed", "peak_memory", "oom", "limit"}
+        ("limit": why the watchdog had already killed it, if it had: "time", "memory", "disk")."""
         return self._call({"cmd": "kill", "worker": worker})
 
     def close(self) -> None:
@@ -216,15 +219,22 @@ class _Refusal(Exception):
         self.missing = missing
 
 
+WATCH_TICK_S = 0.1  # how often the watchdog measures container-mode workers (memory, disk)
+MAX_SCRATCH_ENTRIES = 4096  # files and folders a container-mode worker may make in all
+
+
 class _Server:
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, guardian: Guardian):
         self.mode = settings["mode"]
         self.sock = socket.socket(fileno=settings["fd"])
+        self.guardian = guardian
         self.workers: dict[int, dict] = {}
         self.next_id = 0
         self.cgroups = None
         self.scratch_base = None
         self.pid_ns_fd = None
+        self.writable: list[str] = []  # container mode: where a worker may write besides its scratch
+        self.inherited = 0  # anonymous memory every worker shares with this process (set once warm)
         self.problems: list[str] = []
         self.measures: list[str] = []
         from .confine import python_roots
@@ -246,6 +256,7 @@ class _Server:
             try:
                 self.cgroups = CgroupTree.create()
                 self.measures.append(self.cgroups.describe())
+                self.guardian.tell(cgroups=self.cgroups.paths())
             except CgroupUnavailable as exc:
                 self.problems.append(f"cgroup: {exc.strerror}")
             try:
@@ -254,17 +265,27 @@ class _Server:
                 self.problems.append(f"pid namespace: {exc.strerror}")
         else:
             # container and unconfined: fresh scratch folders beneath a root-owned base
+            self.inherited = cleanup.anonymous_memory()
             self.scratch_base = tempfile.mkdtemp(prefix="rnn-grader-", dir=scratch_parent)
             os.chmod(self.scratch_base, 0o711)
+            if self.mode == CONTAINER:
+                from . import landlock
+
+                # With Landlock a worker writes only in its scratch folder; without it, anywhere
+                # world-writable, so each of those is swept for what its user left.
+                self.writable = [] if landlock.abi() >= 1 else cleanup.world_writable_dirs()
+                self.guardian.tell(writable=self.writable)
+            self.guardian.tell(base=self.scratch_base)
 
     # -- requests ---------------------------------------------------------------------------
 
-    def spawn(self, config: WorkerConfig, fds: list[int]) -> int:
+    def spawn(self, config: WorkerConfig, fds: list[int], timeout_s: float | None = None) -> int:
         from .confine import Spawn
 
         if self.problems:
             raise SandboxUnavailable("; ".join(self.problems))
         spawn = Spawn(config=config, python_roots=self.python_roots)
+        self.guardian.tell(uid=config.uid)
         scratch = None
         if config.mode == FULL:
             try:
@@ -279,11 +300,12 @@ class _Server:
                                ["pid namespace"]) from None
         else:
             scratch = tempfile.mkdtemp(prefix="s", dir=self.scratch_base)
-            os.chmod(scratch, 0o755)
+            os.chmod(scratch, 0o711)  # its name is the worker's alone: nobody lists the way in
             spawn.workdir = os.path.join(scratch, "work")
             os.mkdir(spawn.workdir, 0o700)
             if config.mode == CONTAINER:
                 os.chown(spawn.workdir, config.uid, config.uid)
+            self.guardian.tell(uid=config.uid, scratch=scratch)
         try:
             pid = os.fork()
         except OSError:
@@ -298,7 +320,8 @@ class _Server:
             os.close(fd)
         self.next_id += 1
         self.workers[self.next_id] = {"pid": pid, "config": config, "cgroup": spawn.cgroup,
-                                      "scratch": scratch}
+                                      "scratch": scratch, "report": None,
+                                      "deadline": None if timeout_s is None else time.monotonic() + timeout_s}
         return self.next_id
 
     def _become_worker(self, spawn, fds: list[int]) -> None:
@@ -321,7 +344,11 @@ class _Server:
     def kill(self, worker_id: int) -> dict:
         worker = self.workers.pop(worker_id, None)
         if worker is None:
-            return {"killed": 0, "peak_memory": None, "oom": False}
+            return {"killed": 0, "peak_memory": None, "oom": False, "limit": None}
+        return worker["report"] or self._terminate(worker)
+
+    def _terminate(self, worker: dict, limit: str | None = None) -> dict:
+        """Kill a worker with everything it started and remove what it left; its report."""
         pid, config, group = worker["pid"], worker["config"], worker["cgroup"]
         killed = len(group.procs()) if group is not None else 0  # everything in its PID namespace
         try:
@@ -335,44 +362,67 @@ class _Server:
             peak = usage.ru_maxrss * 1024
         except ChildProcessError:
             pass
-        oom = False
+        oom = limit == "memory"
         if group is not None:
             group.kill()  # belt and braces: the PID namespace died with the worker
             peak = group.peak_memory() or peak
-            oom = group.oom_killed()
+            oom = oom or group.oom_killed()
             group.remove()
         elif config.mode == CONTAINER:
-            killed += _kill_uid(config.uid)
+            killed += cleanup.kill_uid(config.uid)
+            # Whatever its user left where others can write (no Landlock here): gone before the next.
+            cleanup.remove_as(config.uid, cleanup.owned_entries(self.writable, config.uid))
         else:
             killed += _kill_children()
         self._reap()
         if worker["scratch"]:
             self._remove_scratch(worker["scratch"], config)
-        return {"killed": killed, "peak_memory": peak, "oom": oom}
+        return {"killed": killed, "peak_memory": peak, "oom": oom, "limit": limit}
 
     def _remove_scratch(self, scratch: str, config: WorkerConfig) -> None:
-        """Delete a worker's folder as the worker's own user: nothing privileged walks it."""
+        """Delete a worker's folder as the worker's own user: nothing privileged walks it, and any
+        depth is removed (iteratively)."""
         work = os.path.join(scratch, "work")
-        pid = os.fork()
-        if pid == 0:
-            try:
-                if config.mode == CONTAINER:
-                    os.setgroups([])
-                    os.setresgid(config.uid, config.uid, config.uid)
-                    os.setresuid(config.uid, config.uid, config.uid)
-                for entry in os.scandir(work):
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.unlink(entry.path)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        cleanup.remove_as(config.uid if config.mode == CONTAINER else os.geteuid(), [work])
         for path in (work, scratch):  # now empty; rmdir never follows a link
             try:
                 os.rmdir(path)
             except OSError:
                 pass
+        self.guardian.tell(done=[scratch])
+
+    def _watch(self) -> float | None:
+        """The watchdog, between requests: kill each worker past its deadline (whatever the judge is
+        doing) and, in container mode, each whose processes together hold more memory, or whose
+        files more space or entries, than its limits. Returns the seconds until it must look again."""
+        now, wake = time.monotonic(), None
+        for worker in self.workers.values():
+            if worker["report"] is not None:
+                continue
+            config, deadline = worker["config"], worker["deadline"]
+            limit = None
+            if deadline is not None and now >= deadline:
+                limit = "time"
+            elif config.mode == CONTAINER:
+                limit = self._over_limits(worker)
+            if limit is not None:
+                worker["report"] = self._terminate(worker, limit)
+                continue
+            if deadline is not None:
+                wake = deadline - now if wake is None else min(wake, deadline - now)
+            if config.mode == CONTAINER:
+                wake = WATCH_TICK_S if wake is None else min(wake, WATCH_TICK_S)
+        return None if wake is None else max(wake, 0.0)
+
+    def _over_limits(self, worker: dict) -> str | None:
+        config = worker["config"]
+        if cleanup.memory_of(config.uid, self.inherited) > config.memory_bytes:
+            return "memory"
+        places = [os.path.join(worker["scratch"], "work"), *cleanup.owned_entries(self.writable, config.uid)]
+        size, entries = cleanup.usage(places, config.scratch_bytes, MAX_SCRATCH_ENTRIES)
+        if size > config.scratch_bytes or entries > MAX_SCRATCH_ENTRIES:
+            return "disk"
+        return None
 
     def _reap(self) -> None:
         while True:
@@ -398,6 +448,10 @@ class _Server:
 
     def serve(self) -> None:
         while True:
+            wake = self._watch()
+            ready, _, _ = select.select([self.sock], [], [], wake)
+            if not ready:
+                continue
             try:
                 data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
             except OSError:
@@ -407,7 +461,8 @@ class _Server:
             message = json.loads(data)
             try:
                 if message["cmd"] == "spawn":
-                    reply = {"worker": self.spawn(WorkerConfig.from_json(message["config"]), fds)}
+                    reply = {"worker": self.spawn(WorkerConfig.from_json(message["config"]), fds,
+                                                  message.get("timeout_s"))}
                 elif message["cmd"] == "kill":
                     reply = self.kill(message["worker"])
                 elif message["cmd"] == "exit":
@@ -428,37 +483,6 @@ class _Server:
                 else:
                     reply = {"error": f"{type(exc).__name__}: {exc}"}
             self.sock.sendall(json.dumps(reply).encode())
-
-
-def _kill_uid(uid: int) -> int:
-    """SIGKILL every process of ``uid`` with kill(-1) issued as that uid.
-
-    kill(-1) walks the whole task list at once and a process with a fatal signal
-    pending cannot complete a fork, so one pass reaches every process of the uid;
-    the loop only waits for them to be gone.
-    """
-    before = len(linux.processes_of(uid))
-    for _ in range(50):
-        if not linux.processes_of(uid):
-            break
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgroups([])
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-        time.sleep(0.002)
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
-    return before
 
 
 def _kill_children() -> int:
@@ -500,10 +524,14 @@ def serve() -> None:
     settings = json.loads(sock.recv(MAX_MESSAGE))
     settings["fd"] = sock.detach()
     if linux.LINUX:
-        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # the judge gone (any signal): so are we
         linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+        protect_from_oom()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
-    server = _Server(settings)
+    # SIGTERM or SIGHUP alone (not the judge's): close down as on "exit", workers first.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _leave)
+    server = _Server(settings, Guardian())  # the guardian first: before any worker can exist
     try:
         warm_up(settings.get("notebooks", True), settings.get("plots", True))
         server.prepare(settings["scratch_parent"])
@@ -519,6 +547,20 @@ def serve() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _leave(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def protect_from_oom(score: int = -500) -> None:
+    """Make the grader's own processes the kernel's last choice when memory runs out (the workers
+    make themselves its first: see confine). Lowering needs CAP_SYS_RESOURCE: best effort."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write(str(score))
+    except OSError:
+        pass
 
 
 __all__ = ["Zygote", "ZygoteDied", "serve", "UNCONFINED", "CONTAINER", "FULL"]

@@ -22,11 +22,11 @@ import os
 import signal
 import sys
 import tokenize
-import traceback
 from dataclasses import dataclass, field
 
 from .. import wire
 from ..sandbox.confine import SUBMISSION_FD  # noqa: F401 - where the payload arrives
+from .blame import StudentError, arose_in_student_code, describe_exception, student_code
 
 CELL_TIMEOUT_S = 30  # a notebook cell that runs longer is stopped, and the next cell runs
 MAX_CELLS = 2000
@@ -197,25 +197,13 @@ def quiz_sheet(text: str | None, source: str) -> dict | None:
 # --- running student code ---------------------------------------------------------------------
 
 
-def describe_exception(exc: BaseException, filename: str | None) -> dict:
-    """Type, first message line and the student's line where it was raised."""
-    where = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        code = frame.f_code
-        if filename is None or code.co_filename == filename or code.co_filename.startswith("<ipython-input"):
-            if "site-packages" in code.co_filename or code.co_filename.startswith(sys.prefix):
-                continue
-            name = getattr(code, "co_qualname", code.co_name)
-            where = f"{name}, line {lineno}"
-    lines = str(exc).strip().splitlines()
-    return {"type": type(exc).__name__, "message": (lines[0] if lines else "")[:300], "where": where}
-
-
 def import_module(path: str):
+    """Import the student's file as module ``rnn``; what it raises is theirs (a StudentError)."""
     spec = importlib.util.spec_from_file_location("rnn", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["rnn"] = module
-    spec.loader.exec_module(module)
+    with student_code(path):
+        spec.loader.exec_module(module)
     return module
 
 
@@ -296,8 +284,11 @@ def forget_shell() -> None:
         _shell_class().clear_instance()
 
 
-def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict]]:
-    """Run the code cells; return (the shell's namespace, one status per cell)."""
+def run_notebook(cells: list[dict]) -> tuple[dict, list[dict]]:
+    """Run the code cells; return (the shell's namespace, one status per cell).
+
+    IPython reports what a cell raises; an exception that escapes IPython itself is the
+    student's when it passed through their cells (they can reach the shell), else ours."""
     shell = notebook_shell()
     shell.user_ns["__name__"] = "__main__"
 
@@ -311,6 +302,10 @@ def run_notebook(cells: list[dict], notebook_name: str) -> tuple[dict, list[dict
             signal.alarm(CELL_TIMEOUT_S)
             try:
                 result = shell.run_cell(cell["source"], store_history=False, silent=False)
+            except BaseException as exc:  # noqa: BLE001 - IPython itself raised: whose doing was it?
+                if arose_in_student_code(exc) or isinstance(exc, _CellTimeout):
+                    raise StudentError(describe_exception(exc, None)) from exc
+                raise
             finally:
                 signal.alarm(0)
             failure = result.error_before_exec or result.error_in_exec

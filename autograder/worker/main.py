@@ -14,6 +14,7 @@ import sys
 from .. import wire
 from ..sandbox.confine import REQUEST_FD, RESPONSE_FD, Refused, Spawn, confine
 from . import load, probes
+from .blame import StudentError, grader_fault
 
 
 def _send(fd: int, message: dict, tensors: dict | None = None) -> None:
@@ -37,39 +38,35 @@ def run_worker(spawn: Spawn, fds: dict) -> None:
         return
     _send(RESPONSE_FD, {"event": wire.CONFINED, "mode": spawn.config.mode, "measures": spawn.measures})
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
+    # Until student code runs, every exception is the grader's own, and this process still says so
+    # truthfully: a fault of ours is reported as one, never as the student's code failing to load.
+    stage = "intake"
     try:
         kind, files = load.read_payload(load.SUBMISSION_FD, spawn.config.submission_bytes)
         intake = load.intake(kind, files)
         sheet = load.quiz_sheet(intake.quiz_text, intake.quiz_source)
-    except Exception as exc:  # noqa: BLE001 - an unreadable submission is reported, never fatal
-        _send(RESPONSE_FD, {"event": wire.INTAKE, "kind": "unknown", "notes": [],
-                            "unreadable": f"the submission could not be read ({type(exc).__name__})",
-                            "code_cells": 0, "quiz": None})
-        return
-    _send(RESPONSE_FD, intake.report(sheet))
-    if intake.unreadable:
-        return
-    # From here on, student code runs: nothing this process says can be trusted.
-    for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
-        del sys.modules[name]
-    path = os.path.join(workdir, wire.STUDENT_FILE)
-    cells: list[dict] = []
-    try:
+        _send(RESPONSE_FD, intake.report(sheet))
+        if intake.unreadable:
+            return
+        # From here on, student code runs: nothing this process says can be trusted.
+        for name in [n for n in sys.modules if n == "autograder" or n.startswith("autograder.")]:
+            del sys.modules[name]
+        path = os.path.join(workdir, wire.STUDENT_FILE)
+        stage = "loading the submission"
         if kind == wire.KIND_NOTEBOOK:
-            namespace, cells = load.run_notebook(intake.cells, next(iter(files)))
+            namespace, cells = load.run_notebook(intake.cells)
             student = probes.Student(namespace, None)
         else:
             load.forget_shell()
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(intake.source)
             student = probes.Student(load.import_module(path), path)
-    except SystemExit as exc:
-        _send(RESPONSE_FD, {"event": wire.LOAD_FAILED, "error": {
-            "type": "SystemExit", "message": f"the code called exit({exc.code!r}) while loading",
-            "where": None}})
+            cells = []
+    except StudentError as exc:
+        _send(RESPONSE_FD, {"event": wire.LOAD_FAILED, "error": exc.info})
         return
-    except BaseException as exc:  # noqa: BLE001 - any failure while loading is reported
-        _send(RESPONSE_FD, {"event": wire.LOAD_FAILED, "error": load.describe_exception(exc, path)})
+    except BaseException as exc:  # noqa: BLE001 - the grader's own fault: said so, never charged
+        _send(RESPONSE_FD, {"event": wire.GRADER_FAULT, "fault": grader_fault(exc, stage)})
         return
     _send(RESPONSE_FD, {"event": wire.READY, "cells": cells})
     serve(student)
@@ -81,11 +78,7 @@ def serve(student: probes.Student) -> None:
             request, tensors = wire.read_frame(REQUEST_FD)
         except wire.Closed:
             return
-        try:
-            message, out = probes.run_probe(student, request["kind"], request["args"], tensors)
-        except SystemExit as exc:
-            message, out = {"ok": False, "error": {"type": "SystemExit", "where": None,
-                                                   "message": f"the code called exit({exc.code!r})"}}, {}
+        message, out = probes.run_probe(student, request["kind"], request["args"], tensors)
         message["id"] = request["id"]
         try:
             _send(RESPONSE_FD, message, out)

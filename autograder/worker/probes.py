@@ -6,20 +6,25 @@ came out. It decides nothing: the judge recomputes every expected number
 itself and compares. A probe never trusts student objects either: it reads
 only plain attributes and tensors from them, inside ``try``.
 
+Every use of the student's code and of what it returned happens inside a
+``student.code()`` region (:mod:`.blame`): what escapes one is the student's
+failure, reported per case. Anything else that raises is the grader's own
+fault, reported as such by :func:`run_probe` and never charged to the student.
+
 The same probes run in a notebook's kernel for nbgrader's in-notebook checks
-(:mod:`autograder.nbgrader_course.inkernel`).
+(:mod:`autograder.inkernel`).
 """
 
 from __future__ import annotations
 
 import math
-import traceback
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from .. import wire
+from .blame import StudentError, grader_fault, student_code
 from .models import Layers, MeanPoolMLP, ModeRevealingMLP, build
 
 MAX_STATE_ENTRIES = 64
@@ -35,23 +40,18 @@ class Student:
         self.filename = filename
 
     def get(self, name: str):
+        """A definition of the student's; one they did not make is their failure."""
         if name not in self.ns:
-            raise LookupError(f"{name} is not defined")
+            raise StudentError({"type": "LookupError", "message": f"{name} is not defined", "where": None})
         return self.ns[name]
 
+    def code(self):
+        """A region that runs their code or touches what it returned (see :mod:`.blame`)."""
+        return student_code(self.filename)
 
-def describe_exception(exc: BaseException, filename: str | None) -> dict:
-    """Type, first message line and the student's line where it was raised."""
-    where = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        code = frame.f_code
-        mine = code.co_filename == filename if filename else (
-            "site-packages" not in code.co_filename and "/lib/python" not in code.co_filename
-            and "autograder" not in code.co_filename)
-        if mine:
-            where = f"{getattr(code, 'co_qualname', code.co_name)}, line {lineno}"
-    lines = str(exc).strip().splitlines()
-    return {"type": type(exc).__name__, "message": (lines[0] if lines else "")[:300], "where": where}
+
+class VariantUnavailable(Exception):
+    """A forward variant that does not apply to this submission (not a failure of anyone's)."""
 
 
 def _number(value):
@@ -91,42 +91,50 @@ def _describe_layer(module) -> dict:
 
 
 def probe_construct(student: Student, args: dict, tensors: dict):
-    model = student.get("SimpleRNN")(*args["sizes"])
-    info = {"module": isinstance(model, nn.Module), "layers": {}, "state": []}
-    hidden = getattr(model, "hidden_size", None)
-    info["hidden_size"] = hidden if isinstance(hidden, int) and not isinstance(hidden, bool) else None
-    if isinstance(model, nn.Module):
-        for name, child in list(model.named_children())[:8]:
-            info["layers"][name] = _describe_layer(child)
-        for name, value in list(model.state_dict().items())[:MAX_STATE_ENTRIES]:
-            if isinstance(value, torch.Tensor):
-                info["state"].append([name, list(value.shape), str(value.dtype).replace("torch.", "")])
-    for name in ("rnn", "fc"):
-        if name not in info["layers"]:
-            info["layers"][name] = {"type": _type_name(getattr(model, name, None))}
+    cls, sizes = student.get("SimpleRNN"), args["sizes"]
+    info = {"module": False, "layers": {}, "state": [], "hidden_size": None}
+    with student.code():
+        model = cls(*sizes)
+        info["module"] = isinstance(model, nn.Module)
+        hidden = getattr(model, "hidden_size", None)
+        info["hidden_size"] = hidden if isinstance(hidden, int) and not isinstance(hidden, bool) else None
+        if isinstance(model, nn.Module):
+            for name, child in list(model.named_children())[:8]:
+                info["layers"][str(name)[:80]] = _describe_layer(child)
+            for name, value in list(model.state_dict().items())[:MAX_STATE_ENTRIES]:
+                if isinstance(value, torch.Tensor):
+                    info["state"].append([str(name)[:200], [int(n) for n in value.shape],
+                                          str(value.dtype).replace("torch.", "")])
+        for name in ("rnn", "fc"):
+            if name not in info["layers"]:
+                info["layers"][name] = {"type": _type_name(getattr(model, name, None))}
     return info, {}
 
 
 def probe_layers(student: Student, args: dict, tensors: dict):
     """Load the judge's weights by name; run self.rnn and self.fc on the judge's inputs."""
-    model = student.get("SimpleRNN")(*args["sizes"])
+    cls, weights, inputs = student.get("SimpleRNN"), wire.grouped(tensors, "w."), (tensors["x"], tensors["h"])
     info, out = {"loaded": False}, {}
+    with student.code():
+        model = cls(*args["sizes"])
     try:
-        model.load_state_dict(wire.grouped(tensors, "w."), strict=True)
+        with student.code():
+            model.load_state_dict(weights, strict=True)
         info["loaded"] = True
-    except Exception as exc:  # noqa: BLE001 - judged by the construction checks
-        info["load_error"] = describe_exception(exc, student.filename)
-    for name, key in (("rnn", "x"), ("fc", "h")):
-        layer = getattr(model, name, None)
+    except StudentError as exc:  # judged by the construction checks
+        info["load_error"] = exc.info
+    for name, x in zip(("rnn", "fc"), inputs, strict=True):
         try:
-            with torch.no_grad():
-                result = layer(tensors[key])
-            first = result[0] if isinstance(result, tuple) else result
-            if isinstance(first, torch.Tensor):
-                out[f"{name}.out"] = _plain(first)
-            info[name] = {"ok": True, "type": _type_name(result)}
-        except Exception as exc:  # noqa: BLE001 - judged by the construction checks
-            info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+            with student.code():
+                layer = getattr(model, name, None)
+                with torch.no_grad():
+                    result = layer(x)
+                first = result[0] if isinstance(result, tuple) else result
+                if isinstance(first, torch.Tensor):
+                    out[f"{name}.out"] = _plain(first)
+                info[name] = {"ok": True, "type": _type_name(result)}
+        except StudentError as exc:  # judged by the construction checks
+            info[name] = {"ok": False, "error": exc.info}
     return info, out
 
 
@@ -136,39 +144,47 @@ def probe_layers(student: Student, args: dict, tensors: dict):
 def _own(student: Student, args: dict, tensors: dict):
     weights = wire.grouped(tensors, "w.")
     if not weights:
-        raise LookupError("no weights for this structure")
-    model = student.get("SimpleRNN")(*args["sizes"])
-    model.load_state_dict(weights, strict=True)
+        raise VariantUnavailable("no weights for this structure")
+    cls = student.get("SimpleRNN")
+    with student.code():
+        model = cls(*args["sizes"])
+        model.load_state_dict(weights, strict=True)
     return model
 
 
 def _own_hidden(student: Student, args: dict, tensors: dict):
     """The student's own layers, with self.hidden_size set to the RNN's hidden size."""
     model = _own(student, args, tensors)
-    rnn = getattr(model, "rnn", None)
-    if not isinstance(rnn, nn.RNNBase) or getattr(model, "hidden_size", None) == rnn.hidden_size:
-        raise LookupError("hidden_size already agrees with self.rnn")
-    model.hidden_size = rnn.hidden_size
+    with student.code():
+        rnn = getattr(model, "rnn", None)
+        agrees = not isinstance(rnn, nn.RNNBase) or getattr(model, "hidden_size", None) == rnn.hidden_size
+        if not agrees:
+            model.hidden_size = rnn.hidden_size
+    if agrees:
+        raise VariantUnavailable("hidden_size already agrees with self.rnn")
     return model
 
 
 def _grader_layers(student: Student, args: dict, tensors: dict):
     """The student's class with the exercise's layers built here (and its other attributes)."""
-    cls = student.get("SimpleRNN")
+    cls, weights = student.get("SimpleRNN"), wire.grouped(tensors, "v.")
     I, H, O = args["sizes"]
-    model = cls.__new__(cls)
-    nn.Module.__init__(model)
+    rnn, fc = nn.RNN(I, H, batch_first=True), nn.Linear(H, O)
+    with student.code():
+        model = cls.__new__(cls)
+        nn.Module.__init__(model)
     try:
-        own = cls(I, H, O)
-        for key, value in vars(own).items():
-            if not key.startswith("_") and not isinstance(value, (nn.Module, torch.Tensor)):
-                setattr(model, key, value)
-    except Exception:  # noqa: BLE001 - __init__ is judged on its own
+        with student.code():
+            own = cls(I, H, O)
+            for key, value in vars(own).items():
+                if not key.startswith("_") and not isinstance(value, (nn.Module, torch.Tensor)):
+                    setattr(model, key, value)
+    except StudentError:  # __init__ is judged on its own
         pass
-    model.hidden_size = H
-    model.rnn = nn.RNN(I, H, batch_first=True)
-    model.fc = nn.Linear(H, O)
-    model.load_state_dict(wire.grouped(tensors, "v."))
+    with student.code():
+        model.hidden_size = H
+        model.rnn, model.fc = rnn, fc
+        model.load_state_dict(weights)
     return model
 
 
@@ -179,15 +195,16 @@ def _run_cases(student, model, cases: dict, prefix: str, out: dict) -> dict:
     results = {}
     for case, x in cases.items():
         try:
-            with torch.no_grad():
-                y = model(x)
-            if isinstance(y, torch.Tensor):
-                out[f"{prefix}.y.{case}"] = _plain(y).float()
-                results[case] = {"ok": True}
-            else:
-                results[case] = {"ok": False, "type": _type_name(y)}
-        except Exception as exc:  # noqa: BLE001 - reported per case
-            results[case] = {"ok": False, "error": describe_exception(exc, student.filename)}
+            with student.code():
+                with torch.no_grad():
+                    y = model(x)
+                if isinstance(y, torch.Tensor):
+                    out[f"{prefix}.y.{case}"] = _plain(y).float()
+                    results[case] = {"ok": True}
+                else:
+                    results[case] = {"ok": False, "type": _type_name(y)}
+        except StudentError as exc:  # reported per case
+            results[case] = {"ok": False, "error": exc.info}
     return results
 
 
@@ -198,9 +215,14 @@ def probe_forward(student: Student, args: dict, tensors: dict):
     for name, make in FORWARD_VARIANTS.items():
         try:
             model = make(student, args, tensors)
-            model.train(False)
-        except Exception as exc:  # noqa: BLE001 - this variant cannot be built
-            info["variants"][name] = {"built": False, "error": describe_exception(exc, student.filename)}
+            with student.code():
+                model.train(False)
+        except VariantUnavailable as exc:
+            info["variants"][name] = {"built": False, "error": {"type": "LookupError", "message": str(exc),
+                                                                "where": None}}
+            continue
+        except StudentError as exc:  # this variant cannot be built
+            info["variants"][name] = {"built": False, "error": exc.info}
             continue
         results = _run_cases(student, model, cases, name, out)
         info["variants"][name] = {"built": True, "cases": results}
@@ -213,34 +235,42 @@ def probe_forward(student: Student, args: dict, tensors: dict):
 
 def _backward(student, model, x, grad_out, prefix, out) -> dict:
     """Gradients of sum(logits * grad_out[:n]) for every parameter: nothing may be detached."""
+    weights = grad_out.reshape(-1)
     try:
-        model.zero_grad(set_to_none=True)
-        y = model(x)
-        weights = grad_out.reshape(-1)
-        if y.numel() > weights.numel():
-            return {"ok": False, "error": {"type": "Shape", "where": None,
-                                           "message": f"logits of shape {tuple(y.shape)}"}}
-        (y.reshape(-1) * weights[:y.numel()]).sum().backward()
-        for name, p in model.named_parameters():
-            if p.grad is not None:
-                out[f"{prefix}.g.{name}"] = _plain(p.grad).float()
+        with student.code():
+            model.zero_grad(set_to_none=True)
+            y = model(x)
+            if y.numel() > weights.numel():
+                return {"ok": False, "error": {"type": "Shape", "where": None,
+                                               "message": f"logits of shape {tuple(y.shape)}"}}
+            (y.reshape(-1) * weights[:y.numel()]).sum().backward()
+            for name, p in model.named_parameters():
+                if p.grad is not None:
+                    out[f"{prefix}.g.{name}"] = _plain(p.grad).float()
         return {"ok": True}
-    except Exception as exc:  # noqa: BLE001 - judged by forward.matches_reference
-        return {"ok": False, "error": describe_exception(exc, student.filename)}
+    except StudentError as exc:  # judged by forward.matches_reference
+        return {"ok": False, "error": exc.info}
 
 
 def probe_device_forward(student: Student, args: dict, tensors: dict):
     """Forward with the model and the input on another device (meta, cuda, mps)."""
-    device = torch.device(args["device"])
-    model = FORWARD_VARIANTS[args["variant"]](student, args, tensors).to(device)
-    model.train(False)
-    with torch.no_grad():
-        y = model(tensors["x"].to(device))
-    info, out = {"type": _type_name(y)}, {}
-    if isinstance(y, torch.Tensor):
-        info.update(device=y.device.type, shape=list(y.shape))
-        if device.type != "meta":
-            out["y"] = _plain(y).float()
+    device, make = torch.device(args["device"]), FORWARD_VARIANTS[args["variant"]]
+    x = tensors["x"].to(device)
+    try:
+        model = make(student, args, tensors)
+    except VariantUnavailable as exc:
+        raise StudentError({"type": "LookupError", "message": str(exc), "where": None}) from None
+    info, out = {}, {}
+    with student.code():
+        model = model.to(device)
+        model.train(False)
+        with torch.no_grad():
+            y = model(x)
+        info["type"] = _type_name(y)
+        if isinstance(y, torch.Tensor):
+            info.update(device=str(y.device.type)[:20], shape=[int(n) for n in y.shape])
+            if device.type != "meta":
+                out["y"] = _plain(y).float()
     return info, out
 
 
@@ -300,34 +330,39 @@ def probe_training_step(student: Student, args: dict, tensors: dict):
         for pname, p in named.items():
             p.register_post_accumulate_grad_hook(
                 lambda param, pname=pname, hook=after_backward: hook(param, pname))
+        inputs, targets, criterion = tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss()
         try:
-            value = training_step(model, tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss(),
-                                  optimizer, max_grad_norm=scenario["max_grad_norm"])
-            info[name] = {"ok": True, "type": _type_name(value), "value": _number(value),
-                          "steps": len(optimizer.seen)}
-            stepped = optimizer.seen[0] if optimizer.seen else None
-            clipped = optimizer.after_backward  # None: nothing stepped or cleared after backward
-            for pname, p in named.items():
-                out[f"p.{name}.{pname}"] = _plain(p)
-                if pname in accumulated:
-                    out[f"backward.{name}.{pname}"] = _plain(accumulated[pname])
-                if stepped is not None and stepped.get(id(p)) is not None:
-                    out[f"step.{name}.{pname}"] = _plain(stepped[id(p)])
-                grad = clipped.get(id(p)) if clipped is not None else p.grad
-                if grad is not None:
-                    out[f"clip.{name}.{pname}"] = _plain(grad)
-        except Exception as exc:  # noqa: BLE001 - reported per scenario
-            info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+            with student.code():
+                value = training_step(model, inputs, targets, criterion, optimizer,
+                                      max_grad_norm=scenario["max_grad_norm"])
+                info[name] = {"ok": True, "type": _type_name(value), "value": _number(value),
+                              "steps": len(optimizer.seen)}
+                stepped = optimizer.seen[0] if optimizer.seen else None
+                clipped = optimizer.after_backward  # None: nothing stepped or cleared after backward
+                for pname, p in named.items():
+                    out[f"p.{name}.{pname}"] = _plain(p)
+                    if pname in accumulated:
+                        out[f"backward.{name}.{pname}"] = _plain(accumulated[pname])
+                    if stepped is not None and stepped.get(id(p)) is not None:
+                        out[f"step.{name}.{pname}"] = _plain(stepped[id(p)])
+                    grad = clipped.get(id(p)) if clipped is not None else p.grad
+                    if grad is not None:
+                        out[f"clip.{name}.{pname}"] = _plain(grad)
+        except StudentError as exc:  # reported per scenario
+            info[name] = {"ok": False, "error": exc.info}
     return info, out
 
 
 def probe_predict(student: Student, args: dict, tensors: dict):
     model = build(ModeRevealingMLP, wire.grouped(tensors, "w."))
     model.train(True)
-    value = student.get("predict")(model, tensors["inputs"])
-    info, out = {"type": _type_name(value)}, {}
-    if isinstance(value, torch.Tensor):
-        out["predicted"] = _plain(value)
+    predict, inputs = student.get("predict"), tensors["inputs"]
+    info, out = {}, {}
+    with student.code():
+        value = predict(model, inputs)
+        info["type"] = _type_name(value)
+        if isinstance(value, torch.Tensor):
+            out["predicted"] = _plain(value)
     return info, out
 
 
@@ -339,12 +374,15 @@ def _stand_in(source: str) -> Callable:
 
 
 def _with_training_step(student: Student, step: Callable, run: Callable):
-    original = student.ns.get("training_step")
-    student.ns["training_step"] = step
+    """Run ``run`` with the judge's step standing in for the student's ``training_step``."""
+    with student.code():
+        original = student.ns.get("training_step")
+        student.ns["training_step"] = step
     try:
         return run()
     finally:
-        student.ns["training_step"] = original
+        with student.code():
+            student.ns["training_step"] = original
 
 
 def probe_train(student: Student, args: dict, tensors: dict):
@@ -356,18 +394,20 @@ def probe_train(student: Student, args: dict, tensors: dict):
         for scenario in args["scenarios"]:
             name = scenario["name"]
             model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
+            inputs, targets = tensors["inputs"], tensors["targets"]
+            epochs, lr, max_grad_norm = scenario["epochs"], scenario["lr"], scenario["max_grad_norm"]
             try:
-                losses = train(model, tensors["inputs"], tensors["targets"], epochs=scenario["epochs"],
-                               lr=scenario["lr"], max_grad_norm=scenario["max_grad_norm"])
-                entry = {"ok": True, "type": _type_name(losses)}
-                if isinstance(losses, (list, tuple)):
-                    entry.update(length=len(losses), types=sorted({_type_name(v) for v in losses})[:5],
-                                 losses=[_number(v) for v in losses[:1000]])
-                info[name] = entry
-                for pname, p in model.named_parameters():
-                    out[f"p.{name}.{pname}"] = _plain(p)
-            except Exception as exc:  # noqa: BLE001 - reported per scenario
-                info[name] = {"ok": False, "error": describe_exception(exc, student.filename)}
+                with student.code():
+                    losses = train(model, inputs, targets, epochs=epochs, lr=lr, max_grad_norm=max_grad_norm)
+                    entry = {"ok": True, "type": _type_name(losses)}
+                    if isinstance(losses, (list, tuple)):
+                        entry.update(length=len(losses), types=sorted({_type_name(v) for v in losses})[:5],
+                                     losses=[_number(v) for v in losses[:1000]])
+                    info[name] = entry
+                    for pname, p in model.named_parameters():
+                        out[f"p.{name}.{pname}"] = _plain(p)
+            except StudentError as exc:  # reported per scenario
+                info[name] = {"ok": False, "error": exc.info}
 
     _with_training_step(student, step, scenarios)
     return info, out
@@ -383,31 +423,38 @@ def probe_device_train(student: Student, args: dict, tensors: dict):
 
     model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
     info = {"calls": calls}
+    inputs, targets, epochs, lr, device = tensors["inputs"], tensors["targets"], args["epochs"], args["lr"], \
+        args["device"]
 
     def run():
-        losses = student.get("train")(model, tensors["inputs"], tensors["targets"], epochs=args["epochs"],
-                                      lr=args["lr"], device=args["device"])
-        info["losses"] = [_number(v) for v in losses] if isinstance(losses, (list, tuple)) else None
+        train = student.get("train")
+        with student.code():
+            losses = train(model, inputs, targets, epochs=epochs, lr=lr, device=device)
+            info["losses"] = [_number(v) for v in losses] if isinstance(losses, (list, tuple)) else None
 
     try:
         _with_training_step(student, step, run)
-    except Exception as exc:  # noqa: BLE001 - the judge reads what happened
-        info["error"] = describe_exception(exc, student.filename)
-    first = next(iter(model.parameters()))
-    info["model_device_after"] = first.device.type
+    except StudentError as exc:  # the judge reads what happened
+        info["error"] = exc.info
     out = {}
-    if first.device.type != "meta":
-        out = {f"p.{name}": _plain(p) for name, p in model.named_parameters()}
+    with student.code():  # the student's train had the model: its parameters are theirs to have changed
+        first = next(iter(model.parameters()))
+        info["model_device_after"] = str(first.device.type)[:20]
+        if first.device.type != "meta":
+            out = {f"p.{name}": _plain(p) for name, p in model.named_parameters()}
     return info, out
 
 
 def probe_end_to_end(student: Student, args: dict, tensors: dict):
     """The student's own train, training_step and SimpleRNN together (the feedback's loss curve)."""
-    model = student.get("SimpleRNN")(*args["sizes"])
-    model.load_state_dict(wire.grouped(tensors, "w."), strict=True)
-    losses = student.get("train")(model, tensors["inputs"], tensors["targets"], epochs=args["epochs"],
-                                  lr=args["lr"])
-    return {"losses": [_number(v) for v in losses[:1000]] if isinstance(losses, (list, tuple)) else None}, {}
+    cls, train, weights = student.get("SimpleRNN"), student.get("train"), wire.grouped(tensors, "w.")
+    inputs, targets, epochs, lr = tensors["inputs"], tensors["targets"], args["epochs"], args["lr"]
+    with student.code():
+        model = cls(*args["sizes"])
+        model.load_state_dict(weights, strict=True)
+        losses = train(model, inputs, targets, epochs=epochs, lr=lr)
+        values = [_number(v) for v in losses[:1000]] if isinstance(losses, (list, tuple)) else None
+    return {"losses": values}, {}
 
 
 # --- part 2: under the hood -----------------------------------------------------------------------
@@ -416,45 +463,50 @@ def probe_end_to_end(student: Student, args: dict, tensors: dict):
 def probe_manual_rnn(student: Student, args: dict, tensors: dict):
     function = student.get("rnn_forward_manual")
     info, out = {}, {}
+    grad_out, grad_h = tensors["grad_out"].reshape(-1), tensors["grad_h"].reshape(-1)
     for case in args["cases"]:
         leaves = {k: tensors[k].clone().requires_grad_(True)
                   for k in ("x", "weight_ih", "weight_hh", "bias_ih", "bias_hh")}
         h0 = tensors["h0"].clone().requires_grad_(True) if case == "with_h0" else None
         try:
-            result = function(leaves["x"], leaves["weight_ih"], leaves["weight_hh"], leaves["bias_ih"],
-                              leaves["bias_hh"], h0=h0)
-            if not (isinstance(result, tuple) and len(result) == 2
-                    and all(isinstance(r, torch.Tensor) for r in result)):
-                info[case] = {"ok": False, "type": _type_name(result)}
-                continue
-            output, h_n = result
-            out[f"{case}.out"], out[f"{case}.h_n"] = _plain(output), _plain(h_n)
+            with student.code():
+                result = function(leaves["x"], leaves["weight_ih"], leaves["weight_hh"], leaves["bias_ih"],
+                                  leaves["bias_hh"], h0=h0)
+                if not (isinstance(result, tuple) and len(result) == 2
+                        and all(isinstance(r, torch.Tensor) for r in result)):
+                    info[case] = {"ok": False, "type": _type_name(result)}
+                    continue
+                output, h_n = result
+                out[f"{case}.out"], out[f"{case}.h_n"] = _plain(output), _plain(h_n)
             info[case] = {"ok": True}
-            try:
-                loss = (output.reshape(-1) * tensors["grad_out"].reshape(-1)).sum() \
-                    + (h_n.reshape(-1) * tensors["grad_h"].reshape(-1)).sum()
+        except StudentError as exc:  # reported per case
+            info[case] = {"ok": False, "error": exc.info}
+            continue
+        try:
+            with student.code():
+                loss = (output.reshape(-1) * grad_out).sum() + (h_n.reshape(-1) * grad_h).sum()
                 loss.backward()
                 for name, leaf in [*leaves.items(), *([("h0", h0)] if h0 is not None else [])]:
                     if leaf.grad is not None:
                         out[f"{case}.g.{name}"] = _plain(leaf.grad)
-                info[case]["backward"] = True
-            except Exception as exc:  # noqa: BLE001 - judged by the gradient check
-                info[case]["backward_error"] = describe_exception(exc, student.filename)
-        except Exception as exc:  # noqa: BLE001 - reported per case
-            info[case] = {"ok": False, "error": describe_exception(exc, student.filename)}
+            info[case]["backward"] = True
+        except StudentError as exc:  # judged by the gradient check
+            info[case]["backward_error"] = exc.info
     return info, out
 
 
 def probe_gradient_norms(student: Student, args: dict, tensors: dict):
     model = Layers(*args["sizes"])
     model.load_state_dict(wire.grouped(tensors, "w."))
-    value = student.get("hidden_gradient_norms")(model, tensors["x"], tensors["targets"])
-    info, out = {"type": _type_name(value)}, {}
-    if isinstance(value, torch.Tensor):
-        out["norms"] = _plain(value)
-    elif isinstance(value, (list, tuple)):
-        numbers = [_number(v) for v in value[:1000]]
-        info["values"] = numbers
+    function, x, targets = student.get("hidden_gradient_norms"), tensors["x"], tensors["targets"]
+    info, out = {}, {}
+    with student.code():
+        value = function(model, x, targets)
+        info["type"] = _type_name(value)
+        if isinstance(value, torch.Tensor):
+            out["norms"] = _plain(value)
+        elif isinstance(value, (list, tuple)):
+            info["values"] = [_number(v) for v in value[:1000]]
     return info, out
 
 
@@ -474,9 +526,14 @@ PROBES: dict[str, Callable] = {
 
 
 def run_probe(student: Student, kind: str, args: dict, tensors: dict) -> tuple[dict, dict]:
-    """Run one probe; return (message, tensors) ready for the wire."""
+    """Run one probe; return (message, tensors) ready for the wire.
+
+    The student's failure is ``{"ok": False, "error"}``; a fault of the probe's own code is
+    ``{"ok": False, "grader_fault"}``, which the judge never charges to the student."""
     try:
         info, out = PROBES[kind](student, args, tensors)
         return {"ok": True, "info": info}, out
-    except Exception as exc:  # noqa: BLE001 - the whole probe failed; the judge reports it
-        return {"ok": False, "error": describe_exception(exc, student.filename)}, {}
+    except StudentError as exc:  # the student's code failed: the whole probe reports it
+        return {"ok": False, "error": exc.info}, {}
+    except BaseException as exc:  # noqa: BLE001 - ours: said so, never charged
+        return {"ok": False, "grader_fault": grader_fault(exc, f"probe {kind}")}, {}

@@ -46,6 +46,6 @@ def xml_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def one_line(text: str) -> str:
+def unwrap(text: str) -> str:
     """Collapse the bank's hard-wrapped text into one line."""
     return " ".join(text.split())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ._package import one_line, xml_bytes, zip_bytes
+from ._package import unwrap, xml_bytes, zip_bytes
 
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -93,7 +93,7 @@ def item_xml(q) -> bytes:
     _set(proc, "FEEDBACKBASIC", "baseValue", "explanation", baseType="identifier")
     modal = _e(root, "modalFeedback", outcomeIdentifier="FEEDBACKBASIC", identifier="explanation",
                showHide="show", title="Explanation")
-    modal.text = one_line(q.explanation)
+    modal.text = unwrap(q.explanation)
     return xml_bytes(root)
 
 

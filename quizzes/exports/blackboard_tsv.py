@@ -8,11 +8,11 @@ replaced by spaces.
 
 from __future__ import annotations
 
-from ._package import one_line
+from ._package import unwrap
 
 
 def _cell(text: str) -> str:
-    return one_line(text.replace("\t", " "))
+    return unwrap(text.replace("\t", " "))
 
 
 def export(bank) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ._package import one_line, xml_bytes, zip_bytes
+from ._package import unwrap, xml_bytes, zip_bytes
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -83,7 +83,7 @@ def _item(section, q):
             _el(target, "varequal", choice_ident(q, o), respident=RESPONSE)
     _el(cond, "setvar", "100", action="Set", varname="SCORE")
 
-    _feedback(item, "general_fb", one_line(q.explanation))
+    _feedback(item, "general_fb", unwrap(q.explanation))
     for o in q.options:
         _feedback(item, f"{choice_ident(q, o)}_fb", o.feedback)
 

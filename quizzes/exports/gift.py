@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 
-from ._package import one_line
+from ._package import unwrap
 from .moodle_xml import CATEGORY, fraction_text
 
 _SPECIAL = "\\~=#{}:"
 
 
 def escape(text: str) -> str:
-    out = "".join("\\" + ch if ch in _SPECIAL else ch for ch in one_line(text))
+    out = "".join("\\" + ch if ch in _SPECIAL else ch for ch in unwrap(text))
     return out
 
 

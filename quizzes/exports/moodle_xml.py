@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ._package import one_line, xml_bytes
+from ._package import unwrap, xml_bytes
 
 CATEGORY = "$course$/top/Module 11 - Recurrent Neural Networks"
 
@@ -34,7 +34,7 @@ def export(bank) -> bytes:
         el = etree.SubElement(quiz, "question", type="multichoice")
         _text(el, "name", f"{q.id.upper()} {q.topic}".strip(), fmt=None)
         _text(el, "questiontext", q.prompt)
-        _text(el, "generalfeedback", one_line(q.explanation))
+        _text(el, "generalfeedback", unwrap(q.explanation))
         etree.SubElement(el, "defaultgrade").text = f"{q.points:g}"
         etree.SubElement(el, "penalty").text = "0"
         etree.SubElement(el, "hidden").text = "0"

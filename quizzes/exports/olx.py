@@ -12,7 +12,7 @@ import json
 
 from lxml import etree
 
-from ._package import one_line, targz_bytes
+from ._package import targz_bytes, unwrap
 
 ORG, COURSE, RUN = "DLPyTorch", "M11", "quiz"
 CHAPTER, SEQUENTIAL, VERTICAL = "module11", "module11_quiz", "module11_quiz_unit"
@@ -49,7 +49,7 @@ def problem_xml(q) -> bytes:
     solution = etree.SubElement(resp, "solution")
     div = etree.SubElement(solution, "div", {"class": "detailed-solution"})
     etree.SubElement(div, "p").text = "Explanation"
-    etree.SubElement(div, "p").text = one_line(q.explanation)
+    etree.SubElement(div, "p").text = unwrap(q.explanation)
     return _xml(prob)
 
 

@@ -229,3 +229,21 @@ def test_command_line(tmp_path, fixture_students):
     assert proc.returncode == 0 and proc.stderr.startswith("report in ")
     proc = subprocess.run([*run, str(tmp_path / "missing")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "no such folder" in proc.stderr
+
+
+def test_students_who_handed_in_no_quiz_are_left_out_of_the_item_analysis_and_counted():
+    takers = cohort.generate(40, seed=5)
+    absent = [cohort.Student(f"n{i}", cohort.make_results(f"No Quiz {i}", answers=""), "") for i in range(25)]
+    with_absent = quiz_module.analyse([model.read(s.results, s.stem) for s in takers + absent])
+    alone = quiz_module.analyse([model.read(s.results, s.stem) for s in takers])
+    assert with_absent.non_takers == 25 and alone.non_takers == 0
+    assert with_absent.stats.n_students == alone.stats.n_students == _direct_analysis(takers).n_students
+    assert with_absent.stats.alpha == pytest.approx(alone.stats.alpha)
+    for a, b in zip(with_absent.stats.items, alone.stats.items, strict=True):
+        assert a.difficulty == pytest.approx(b.difficulty) and a.shares == pytest.approx(b.shares)
+    text = visible_text(report.render([model.read(s.results, s.stem) for s in takers + absent]))
+    part = _section(text, "Quiz item analysis", "Slowest submissions")
+    assert "25 graded students handed in no quiz answers and are left out" in part
+    assert f"{alone.stats.n_students} graded students answered the quiz" in part
+    nobody = quiz_module.analyse([model.read(s.results, s.stem) for s in absent])
+    assert nobody.stats is None and "none of the 25 graded students with quiz results answered" in nobody.problem

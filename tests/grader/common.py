@@ -37,11 +37,11 @@ def grade_all(folder: Path, out: Path, *options: str, cwd: Path | None = None, t
 
 
 def load_results(out: Path) -> dict[str, dict]:
-    found = {}
-    for path in sorted(out.glob("[!.]*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        found[data["extra_data"]["student"]] = data
-    return found
+    """Results by student name; by entry (alice, alice.py) where several entries share a name."""
+    every = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(out.glob("[!.]*.json"))]
+    names = [data["extra_data"]["student"] for data in every]
+    return {data["extra_data"]["entry"] if names.count(name) > 1 else name: data
+            for name, data in zip(names, every, strict=True)}
 
 
 def grade_one(submission: Path, results: Path | None, *options: str, cwd: Path | None = None,

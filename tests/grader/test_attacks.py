@@ -1,15 +1,21 @@
-"""Adversarial submissions, one per class the security review found: no unearned points, nothing
-read, written or started outside the sandbox, nothing left behind, and always a results file.
+"""Adversarial submissions, one per class the security reviews found: no unearned points, nothing
+read, written or started outside the sandbox, nothing left behind, no wait without an end, and
+always a results file.
 
 The attack snippets live in ``tests/corpus/attacks``; each is appended to a base (the exercise
 stubs, which earn nothing, or the reference solution, which earns everything), so the points an
 attack may keep are exactly those of its honest part. The grader runs as it does for a real
 cohort: as root, from a working folder holding a secret, with a secret in its environment and
 an open file descriptor on a root-only secret file, beside a TCP port and a UNIX socket.
+
+The whole corpus runs in both sandbox modes: ``full`` on this machine, and ``container`` in a
+simulated Gradescope-like container (no CAP_SYS_ADMIN, the grader's folders closed to others, as
+the README asks), with two slots grading at once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -38,6 +44,7 @@ from tests.grader.common import (
     processes_of_uid_range,
     processes_with,
 )
+from tests.sandbox_env import in_container
 
 pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
 
@@ -92,17 +99,32 @@ ATTACKS: dict[str, tuple[str, set[str] | None]] = {
     "memory_scan": (SOLUTION, ALL),
     "privileged_actions": (SOLUTION, ALL),
     "memory_children": (SOLUTION, None),  # the memory cap may kill the worker itself
+    "memory_many_processes": (SOLUTION, None),  # 40 x 110 MiB: killed for the total, never the judge
+    "stall_judge_write": (SOLUTION, FORWARD_LOST),
+    "junk_frames": (SOLUTION, FORWARD_LOST),
+    "deep_tree": (SOLUTION, ALL),
+    "markers_1_leave": (SOLUTION, ALL),
+    "markers_2_find": (SOLUTION, ALL),
 }
+# What a mode changes: in container mode a student whose files pass --scratch-mb is stopped (no
+# tmpfs there to refuse the write), so filling the scratch folder costs the whole load.
+KEPT_IN = {"container": {"fill_scratch": set()}}
 IMPORT_FAILURES = {"exit_at_import": "exit", "raise_at_import": "ValueError", "loop_at_import": "Timeout",
                    "memory_hog_import": "MemoryError", "os_exit_at_import": "ended"}
 
 
-class Arena:
-    """Canaries, secrets and listeners shared by one attack run."""
+MEASURED = ("import resource, sys; from autograder.cli import main; status = main(sys.argv[1:]); "
+            "print('JUDGE-MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(status)")
 
-    def __init__(self) -> None:
+
+class Arena:
+    """Canaries, secrets and listeners shared by one attack run, in one sandbox mode."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
         self.base = Path(tempfile.mkdtemp(prefix="rnn-attacks-", dir="/var/tmp"))
-        os.chmod(self.base, 0o755)
+        # container mode asks the instructor to close the grader's folders to other users
+        os.chmod(self.base, 0o755 if mode == "full" else 0o700)
         self.marker = "ak" + uuid.uuid4().hex[:8]
         self.canaries = self.base / "canaries"
         self.cwd = self.base / "cwd"
@@ -152,8 +174,11 @@ class Arena:
         fd = os.open(self.secret_file, os.O_RDWR)
         try:
             env = {**os.environ, "RNN_TEST_SECRET": SECRET, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-            return subprocess.run([sys.executable, "-m", "autograder", command, *args], cwd=self.cwd, env=env,
-                                  capture_output=True, text=True, timeout=timeout, pass_fds=[fd])
+            argv = [sys.executable, "-c", MEASURED, command, *args]  # also prints the judge's peak memory
+            if self.mode == "container":
+                argv = in_container([*argv, "--sandbox", "container"], self.base, cwd=self.cwd)
+            return subprocess.run(argv, cwd=self.cwd, env=env, capture_output=True, text=True, timeout=timeout,
+                                  pass_fds=[fd])
         finally:
             os.close(fd)
 
@@ -173,9 +198,9 @@ class Arena:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def arena():
-    arena = Arena()
+@pytest.fixture(scope="module", params=["full", "container"])
+def arena(request):
+    arena = Arena(request.param)
     yield arena
     arena.close()
 
@@ -203,15 +228,15 @@ def test_every_attack_was_graded(graded, arena):
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attack_earns_only_its_honest_points(graded, name):
+def test_attack_earns_only_its_honest_points(graded, arena, name):
     results = graded[name]
     assert_valid_results(results)
-    allowed = ATTACKS[name][1]
+    allowed = KEPT_IN.get(arena.mode, {}).get(name, ATTACKS[name][1])
     got = passed(results)
     if allowed is None:
         allowed = ALL if ATTACKS[name][0] is SOLUTION else set(SELF_REPORTED)
     assert got <= allowed, f"unearned: {sorted(got - allowed)}"
-    if ATTACKS[name][1] is not None:
+    if allowed is not None and ATTACKS[name][1] is not None:
         lost = {c: by_check(results)[c]["output"] for c in sorted(allowed - got)}
         assert not lost, f"honest points lost: {lost}"
 
@@ -228,6 +253,7 @@ def test_the_cohort_goes_on_after_every_attack(graded, arena):
 
 
 def test_no_payload_ran_outside_the_sandbox(graded, arena):
+    # (in container mode the canaries' folder is closed to other users, as the README asks)
     assert sorted(p.name for p in arena.canaries.iterdir()) == []
     assert sorted(p.name for p in arena.cwd.iterdir()) == ["secret.txt"]
     assert not Path("/autograder/results/results.json").exists()
@@ -301,10 +327,14 @@ def test_memory_is_capped_for_all_processes_together(graded):
     assert "CHILDREN-ALIVE 4" not in results["output"]
 
 
-def test_the_scratch_folder_is_size_capped(graded):
+def test_the_scratch_folder_is_size_capped(graded, arena):
     printed = graded["fill_scratch"]["output"]
-    written = int(printed.split("WROTE-MB ", 1)[1].split()[0])
-    assert written <= 64 + 16 + 20, written  # the scratch tmpfs, /dev/shm, and one file each that filled up
+    if arena.mode == "full":
+        written = int(printed.split("WROTE-MB ", 1)[1].split()[0])
+        assert written <= 64 + 16 + 20, written  # the scratch tmpfs, /dev/shm, and one file each that filled up
+    else:  # no tmpfs: the watchdog stops the student once its files pass --scratch-mb
+        assert "WROTE-MB" not in printed, printed[-2000:]
+        assert "its files took more than the 64 MiB" in graded["fill_scratch"]["output"], printed[-2000:]
     assert shutil.disk_usage("/tmp").free > graded["__free_before__"] - (100 << 20)
 
 
@@ -329,7 +359,8 @@ def test_results_files_written_by_the_student_are_not_used(graded, arena):
             assert "FAKE-RESULTS" not in str(results["tests"]), name
     assert "write_results_files" in (arena.out / "grades.csv").read_text()
     wrote = [line for line in graded["write_results_files"]["output"].splitlines() if line.startswith("WROTE")]
-    assert all(" /tmp/work/" in line for line in wrote), wrote  # only its own scratch folder
+    own = " /tmp/work/" if arena.mode == "full" else " /tmp/rnn-grader-"
+    assert wrote and all(line.startswith("WROTE" + own) for line in wrote), wrote  # only its own scratch
 
 
 def test_fake_score_output_stays_in_the_printed_excerpt(graded):
@@ -339,13 +370,62 @@ def test_fake_score_output_stays_in_the_printed_excerpt(graded):
     assert all("FAKE-SCORE-LINE" not in t["output"] for t in results["tests"])
 
 
-def test_the_sandbox_in_force_is_reported(graded):
+def test_the_sandbox_in_force_is_reported(graded, arena):
     isolation = graded["reference"]["extra_data"]["isolation"]
-    assert isolation["mode"] == "full"
-    for measure in ("pid namespace", "mount namespace", "network namespace", "cgroup", "scratch tmpfs"):
+    assert isolation["mode"] == arena.mode
+    wanted = ("pid namespace", "mount namespace", "network namespace", "cgroup", "scratch tmpfs") \
+        if arena.mode == "full" else ("unprivileged uid", "no capabilities",
+                                      "grader files hidden (tried as each sandbox user)")
+    for measure in wanted:
         assert measure in isolation["measures"], isolation
     assert any(m.startswith("seccomp") for m in isolation["measures"])
     assert any(m.startswith("landlock") for m in isolation["measures"])
+
+
+def test_a_stalled_pipe_or_a_flood_of_frames_never_stalls_the_judge(graded):
+    # stall_judge_write stops reading with a shrunken request pipe: the judge's write has a deadline
+    stalled = by_check(graded["stall_judge_write"])
+    assert "did not finish within 10 s" in stalled["device.forward_meta"]["output"], stalled["device.forward_meta"]
+    assert graded["stall_judge_write"]["execution_time"] < 60, graded["stall_judge_write"]["execution_time"]
+    flood = by_check(graded["junk_frames"])["forward.shapes"]["output"]
+    assert "sent malformed data back: a frame that answers no request in flight" in flood, flood
+
+
+def test_a_student_leaves_nothing_a_later_student_can_see(graded, arena):
+    found = graded["markers_2_find"]["output"]
+    assert "LOOKED" in found and "FOUND-MARKER" not in found, found[-2000:]
+    left = graded["markers_1_leave"]["output"]
+    assert "LEFT sysv-shm" not in left and "LEFT sysv-msg" not in left and "LEFT posix-mq" not in left, left
+    assert not marked_files(arena.marker), marked_files(arena.marker)
+    for table in ("shm", "msg", "sem"):
+        rows = Path(f"/proc/sysvipc/{table}").read_text().splitlines()[1:]
+        owners = {int(row.split()[7 if table == "shm" else 6]) for row in rows if row.split()}
+        assert not {u for u in owners if SANDBOX_UIDS[0] <= u < SANDBOX_UIDS[1]}, rows
+
+
+def test_any_tree_a_student_made_is_removed(graded, arena):
+    printed = graded["deep_tree"]["output"]
+    assert "DEEP-TREE " in printed, printed[-2000:]
+    assert not marked_files(arena.marker)
+    assert not list(Path("/tmp").glob("rnn-grader-*")), "a scratch folder outlived its run"
+
+
+def test_many_processes_are_stopped_by_their_total_not_the_judge(graded, arena):
+    results = graded["memory_many_processes"]
+    assert results["extra_data"]["status"] == "graded"
+    assert "MANY-ALIVE 40" not in results["output"], results["output"][-2000:]
+    assert graded["reference"]["score"] == TOTAL  # the cohort, graded after it, went on
+
+
+def marked_files(marker: str) -> list[str]:
+    """Entries named with this run's marker in the machine's shared writable folders."""
+    found = []
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        try:
+            found += [f"{folder}/{name}" for name in os.listdir(folder) if marker in name]
+        except OSError:
+            continue
+    return found
 
 
 def test_the_judge_never_builds_from_a_claimed_size(arena, tmp_path):
@@ -372,3 +452,34 @@ def test_student_text_reaches_the_terminal_as_text(arena, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
     assert "[bold]markup[/]" in proc.stdout
+
+
+def _timed_grade(arena, tmp_path, text: str, *limits: str) -> tuple[float, dict, int]:
+    """``grade`` on ``text`` (in the arena's mode): seconds, results, the judge's peak RSS in KiB."""
+    submission = arena.cohort / f"timed-{uuid.uuid4().hex[:6]}.py"
+    submission.write_text(text, encoding="utf-8")
+    results = arena.out / f"{submission.stem}.json"
+    arena.out.mkdir(exist_ok=True)
+    started = time.monotonic()
+    proc = arena.grade("grade", str(submission), "--results", str(results), "--quiet", "--no-quiz", *limits,
+                       timeout=600)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return elapsed, json.loads(results.read_text(encoding="utf-8")), int(proc.stdout.split("JUDGE-MAXRSS ")[1].split()[0])
+
+
+def test_grade_returns_within_its_total_timeout_whatever_the_worker_does(arena, tmp_path):
+    """A worker that stalls the pipes: grade ends within --total-timeout plus start-up and clean-up
+    (the margin the README states: 30 s), with a check timeout longer than the whole."""
+    elapsed, results, _ = _timed_grade(arena, tmp_path, arena.attack("stall_judge_write", SOLUTION),
+                                       "--total-timeout", "15", "--check-timeout", "600", "--import-timeout", "600")
+    assert elapsed < 15 + 30, elapsed
+    assert "the grading time limit" in str(results["tests"]), results["output"][-2000:]
+
+
+def test_the_judges_memory_stays_bounded_against_a_flood_of_frames(arena, tmp_path):
+    """Unsolicited 4 MiB frames cost the judge no more than an honest student (within 64 MiB)."""
+    _, honest, honest_rss = _timed_grade(arena, tmp_path, SOLUTION, *LIMITS)
+    _, flood, flood_rss = _timed_grade(arena, tmp_path, arena.attack("junk_frames", SOLUTION), *LIMITS)
+    assert honest["score"] == TOTAL
+    assert flood_rss - honest_rss < 64 * 1024, (honest_rss, flood_rss)

@@ -139,8 +139,10 @@ def test_colliding_names_are_both_graded(cohort):
     results = cohort[2]
     assert "alice" in results and "alice.py" in results
     assert results["alice"]["score"] == 120 and results["alice.py"]["score"] < 120
-    files = {r["extra_data"]["student"]: r for r in results.values()}
-    assert len(files) == len(results)
+    # one name for two entries: both graded, each in a file of its own, both flagged for the instructor
+    assert results["alice"]["extra_data"]["student"] == results["alice.py"]["extra_data"]["student"] == "alice"
+    for entry in ("alice", "alice.py"):
+        assert results[entry]["extra_data"]["name_collision"]["entries"] == ["alice", "alice.py"]
 
 
 def test_folders_deeper_than_the_walk_are_not_searched(cohort):

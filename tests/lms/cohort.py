@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from autograder import seal
 from autograder.results_schema import SCHEMA
 
 DUE = "2026-12-01 09:00 UTC"
@@ -61,7 +62,7 @@ def results(student: str, core: float, quiz: float, missed: tuple[str, ...] = ()
                       "quiz": {"score": quiz if status == "graded" else 0.0, "max_score": QUIZ_MAX}},
             "isolation": {"mode": "full", "measures": ["pid namespace", "cgroup memory 2048 MiB"]},
             "submission": {"kind": "notebook", "sha256": "0" * 64, "notes": []},
-            "submitted_at": {"time": submitted, "source": source} if submitted else None,
+            "submitted_at": {"time": submitted, "source": source, "weak": source != NBGRADER} if submitted else None,
             "grader_version": "0.1.0",
             "options": {},
             "seed": 11,
@@ -73,6 +74,11 @@ def results(student: str, core: float, quiz: float, missed: tuple[str, ...] = ()
         },
         "tests": tests,
     }
+
+
+def sealed(data: dict) -> dict:
+    """``data`` sealed as grade-all seals it, with this test session's results key."""
+    return seal.seal(data, seal.load_key(create=True))
 
 
 def stem(name: str) -> str:
@@ -102,7 +108,7 @@ def write_cohort(folder: Path, students: dict | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     rows = ["student,score,max_score,results"]
     for name, spec in (students or STUDENTS).items():
-        data = results(name, **spec)
+        data = sealed(results(name, **spec))
         (folder / f"{stem(name)}.json").write_text(json.dumps(data, indent=2))
         rows.append(f'"{name.replace(chr(34), chr(34) * 2)}",{data["score"]:g},{MAX:g},{stem(name)}.json')
     (folder / "grades.csv").write_text("\n".join(rows) + "\n")

@@ -59,4 +59,4 @@ def id_map(tmp_path) -> Path:
 
 
 def rows_of(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))

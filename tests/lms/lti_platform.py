@@ -39,6 +39,7 @@ class FakePlatform:
     granted_scope: str = SCORE_SCOPE
     fail_scores: list[tuple[int, dict]] = field(default_factory=list)  # (status, headers), in order
     reject_all_tokens: bool = False
+    expires_in: int = 3600  # the lifetime of the tokens it issues, in seconds
     tokens: set[str] = field(default_factory=set)
     jtis: set[str] = field(default_factory=set)
     token_requests: int = 0
@@ -90,7 +91,7 @@ class FakePlatform:
             return _json(400, {"error": "invalid_scope"})
         token = f"token-{self.token_requests}"
         self.tokens.add(token)
-        return _json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600,
+        return _json(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in,
                            "scope": self.granted_scope})
 
     def _score(self, request: Request) -> Response:

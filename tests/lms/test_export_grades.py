@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-from .cohort import DUE, FORMULA, MAX, stem, write_cohort
+from .cohort import DUE, FORMULA, MAX, sealed, stem, write_cohort
 from .cohort import results as results_json
 from .conftest import rows_of
 
@@ -43,6 +43,25 @@ def test_canvas_with_roster_fills_ids_from_it_and_titles_the_column_for_the_assi
     notes = (tmp_path / "canvas.notes.txt").read_text()
     assert "carl" in notes and "Absent, Eve" in notes
     assert "wrote" in ran.out and "4 students" in ran.out
+
+
+def test_canvas_warns_when_the_rosters_points_possible_differ_and_suggests_scale_to(
+        cli, results, canvas_roster, id_map, tmp_path):
+    canvas_roster.write_text(canvas_roster.read_text().replace(",,,,,115,100,", ",,,,,120,100,"))
+    out = tmp_path / "canvas.csv"
+    ran = cli("export-grades", results, "--to", "canvas", "--out", out, "--roster", canvas_roster,
+              "--id-map", id_map, "--assignment-id", "4321")
+    assert ran.code == 1
+    warning = [line for line in ran.err.splitlines() if "Points Possible" in line and "120" in line]
+    assert warning and "115" in warning[0] and "--scale-to 120" in warning[0], ran.err
+    assert "--scale-to 120" in (tmp_path / "canvas.notes.txt").read_text()
+    scaled = cli("export-grades", results, "--to", "canvas", "--out", out, "--roster", canvas_roster,
+                 "--id-map", id_map, "--assignment-id", "4321", "--scale-to", "120")
+    assert "--scale-to 120" not in scaled.err and rows_of(out)[1][5] == "120"
+    same = cli("export-grades", results, "--to", "canvas", "--out", out, "--roster",
+               canvas_roster, "--id-map", id_map,
+               "--assignment-id", "4320", "--scale-to", "100")
+    assert "Points Possible" not in same.err  # Module 10's column: 100 points, and so is the export
 
 
 def test_canvas_column_title_is_name_and_id_exactly(cli, results, tmp_path):
@@ -144,18 +163,35 @@ def test_plain_csv_lists_everyone_with_status_and_missed_checks(cli, results, tm
     rows = rows_of(out)
     assert rows[0] == ["student", "score", "max_score", "percent", "late_penalty_percent",
                        "score_before_late", "status", "regrade_reason", "submitted_at",
-                       "submitted_at_source", "missed", "parts", "results_file", "notes"]
+                       "submitted_at_source", "submitted_at_weak", "missed", "parts", "results_file", "notes"]
     by_name = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
     assert set(by_name) == {"ada", "ben", "carl", "dev", FORMULA_CELL}
     assert by_name["ben"]["score"] == "84" and by_name["ben"]["max_score"] == "115"
     assert by_name["ben"]["missed"].startswith("forward: same logits as the reference | forward:")
     assert by_name["ben"]["submitted_at_source"] == "file modification time"
+    assert (by_name["ben"]["submitted_at_weak"], by_name["ada"]["submitted_at_weak"]) == ("yes", "no")
     assert by_name["ada"]["parts"] == "core 100/100 | quiz 14/15"
     carl = by_name["carl"]
     assert (carl["score"], carl["percent"], carl["status"]) == ("", "", "not_run")
     assert carl["regrade_reason"] == "sandbox: the cgroup memory limit was refused"
     assert by_name[FORMULA_CELL]["results_file"] == stem(FORMULA) + ".json"
     assert ran.code == 1
+
+
+@pytest.mark.parametrize("target, bom", [("canvas", False), ("moodle", True), ("csv", True)])
+def test_names_open_right_in_excel_where_the_lms_reads_a_byte_order_mark(cli, tmp_path, target, bom):
+    """Excel reads a CSV without a byte-order mark as the machine's code page: 'Seán' shows as
+    'SeÃ¡n'. Moodle's importer and spreadsheets take the mark: it is written by default there;
+    --excel writes it anywhere, --no-excel nowhere."""
+    folder = write_cohort(tmp_path / "r", {"Seán": dict(core=90.0, quiz=10.0, missed=("x",))})
+    out = tmp_path / "x.csv"
+    cli("export-grades", folder, "--to", target, "--out", out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+    assert "Seán" in out.read_text(encoding="utf-8-sig")
+    cli("export-grades", folder, "--to", target, "--out", out, "--excel")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfStudent,ID" if target == "canvas" else b"\xef\xbb\xbf")
+    cli("export-grades", folder, "--to", target, "--out", out, "--no-excel")
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 @pytest.mark.parametrize("target", ["canvas", "moodle", "csv"])
@@ -199,7 +235,7 @@ def test_results_that_disagree_on_max_score_are_refused(cli, results, tmp_path):
     other = results / "zed.json"
     data = json.loads((results / "ben.json").read_text())
     data["extra_data"]["student"], data["extra_data"]["max_score"] = "zed", 100.0
-    other.write_text(json.dumps(data))
+    other.write_text(json.dumps(sealed(data)))
     out = tmp_path / "c.csv"
     ran = cli("export-grades", results, "--to", "csv", "--out", out)
     assert ran.code == 2
@@ -243,7 +279,7 @@ def test_student_names_reach_the_terminal_escaped(cli, tmp_path):
     folder = write_cohort(tmp_path / "r", {"mallory\x1b[2J\nfake line": dict(core=1.0, quiz=0.0,
                                                                             status="grader_error")})
     ran = cli("export-grades", folder, "--to", "csv", "--out", tmp_path / "g.csv")
-    assert "\x1b" not in ran.err and "mallory\\x1b[2J\\nfake line" in ran.err
+    assert "\x1b" not in ran.err and "mallory␛[2J␊fake line" in ran.err
 
 
 # --- options ------------------------------------------------------------------------------

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from autograder import seal
 from autograder.lms import atomic
 from autograder.lms.lateness import LatePolicy, parse_due, parse_duration, parse_penalty
 
 from .cohort import DUE, FORMULA, stem
+from .cohort import results as results_json
 from .conftest import rows_of
 
 UTC = timezone.utc
@@ -39,7 +41,17 @@ def test_notes_say_which_time_source_was_used_and_that_file_times_are_weaker(cli
     assert "(from nbgrader timestamp.txt)" in rows["dev"]["notes"]
     notes = (tmp_path / "grades.notes.txt").read_text()
     assert "ben: -20%, 84 -> 67.2" in notes and "weaker evidence" in notes
-    assert "late policy: due 2026-12-01T09:00+00:00, 10% per started day, 15 min grace" in notes
+    assert "late policy for " in notes and "late-policy.toml" in notes
+    assert "due 2026-12-01T09:00+00:00, 10% per started day, 15 min grace" in notes
+
+
+@pytest.mark.parametrize("target", ["canvas", "moodle"])
+def test_lms_exports_mark_file_times_as_weaker_evidence(cli, results, tmp_path, target):
+    ran = cli("export-grades", results, "--to", target, "--out", tmp_path / "x.csv", *POLICY)
+    notes = (tmp_path / "x.notes.txt").read_text()
+    line = next(line for line in notes.splitlines() if "submission times are file modification times" in line)
+    assert "1 of 3" in line and "weaker evidence" in line and line.endswith(": ben")
+    assert "weaker evidence" in ran.err
 
 
 def test_student_without_a_submission_time_is_flagged_and_not_penalised(cli, results, tmp_path):
@@ -55,6 +67,7 @@ def test_penalty_is_recorded_in_the_results_file_without_losing_anything(cli, re
     original = json.loads((results / "ben.json").read_text())
     _plain(cli, results, tmp_path, *POLICY)
     data = json.loads((results / "ben.json").read_text())
+    assert seal.check(data, seal.load_key()).ok  # sealed again: the next export and resume trust it
     late = data["extra_data"].pop("late")
     assert late["penalty_percent"] == 20 and late["score_before"] == 84 and late["score_after"] == 67.2
     assert late["days_late"] == pytest.approx(1.0625) and late["source"] == "file modification time"
@@ -66,6 +79,7 @@ def test_penalty_is_recorded_in_the_results_file_without_losing_anything(cli, re
     assert rest == original["output"]
     for key in ("score", "output"):
         data.pop(key), original.pop(key)
+    data["extra_data"].pop("seal"), original["extra_data"].pop("seal")
     assert data == original  # every other key as it was
 
 
@@ -74,14 +88,15 @@ def test_rerun_never_stacks_penalties_and_a_new_policy_recomputes(cli, results, 
     first = (results / "ben.json").read_bytes()
     _plain(cli, results, tmp_path, *POLICY)
     assert (results / "ben.json").read_bytes() == first
-    ran, rows = _plain(cli, results, tmp_path, "--due", DUE, "--late-penalty", "5%/day")
+    ran, rows = _plain(cli, results, tmp_path, "--due", DUE, "--late-penalty", "5%/day",
+                       "--replace-late-policy")
     assert rows["ben"]["score"] == "75.6"  # 84 less 10%, not 67.2 less 10%
     data = json.loads((results / "ben.json").read_text())
     assert data["output"].count("Late penalty:") == 1 and "-10%" in data["output"]
-    # without --due the penalty recorded earlier still stands, and the notes say so
+    # without --due the folder's policy still applies, and the output says so
     ran, rows = _plain(cli, results, tmp_path)
     assert rows["ben"]["score"] == "75.6"
-    assert "late penalty recorded by an earlier export: -10%" in ran.err
+    assert "late policy kept with" in ran.out and "5% per started day" in ran.out
 
 
 def test_cap_and_per_hour_rates(cli, results, tmp_path):
@@ -113,6 +128,99 @@ def test_regrade_students_are_not_given_a_penalty(cli, results, tmp_path):
     before = (results / "carl.json").read_bytes()
     _plain(cli, results, tmp_path, *POLICY)
     assert (results / "carl.json").read_bytes() == before
+
+
+# --- the policy is kept with the results folder -------------------------------------------------
+
+
+def _regrade(results, name, **spec):
+    """What `grade-all --only NAME --force` leaves: a fresh results file, without any late record."""
+    from .cohort import STUDENTS
+
+    data = results_json(name, **{**STUDENTS[name], **spec})
+    (results / f"{stem(name)}.json").write_text(json.dumps(data, indent=2))
+    return data
+
+
+def test_a_regraded_student_keeps_the_folders_late_policy(cli, results, tmp_path):
+    ran, rows = _plain(cli, results, tmp_path, *POLICY)
+    assert rows["ben"]["score"] == "67.2"
+    assert (results / "late-policy.toml").is_file()
+    assert "kept in" in ran.out and "late-policy.toml" in ran.out
+    _regrade(results, "ben")  # 84 again, no late record: grade-all knows nothing of lateness
+    ran, rows = _plain(cli, results, tmp_path)  # no --due this time
+    assert rows["ben"]["score"] == "67.2" and rows["ben"]["late_penalty_percent"] == "20"
+    assert json.loads((results / "ben.json").read_text())["score"] == 67.2
+    assert "late policy kept with" in ran.out and "10% per started day" in ran.out
+    notes = (tmp_path / "grades.notes.txt").read_text()
+    assert "late policy kept with" in notes and "15 min grace" in notes
+
+
+def test_a_regraded_student_improving_keeps_the_penalty_on_the_new_score(cli, results, tmp_path):
+    _plain(cli, results, tmp_path, *POLICY)
+    _regrade(results, "ben", core=100.0, quiz=15.0, missed=())
+    ran, rows = _plain(cli, results, tmp_path)
+    assert (rows["ben"]["score_before_late"], rows["ben"]["score"]) == ("115", "92")
+
+
+def test_changing_the_policy_takes_an_explicit_option_and_says_so(cli, results, tmp_path):
+    _plain(cli, results, tmp_path, *POLICY)
+    before = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
+    ran = cli("export-grades", results, "--to", "csv", "--out", tmp_path / "other.csv",
+              "--due", DUE, "--late-penalty", "5%/day")
+    assert ran.code == 2 and "--replace-late-policy" in ran.err and "10% per started day" in ran.err
+    assert {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()} == before
+    assert not (tmp_path / "other.csv").exists()
+    ran, rows = _plain(cli, results, tmp_path, "--due", DUE, "--late-penalty", "5%/day",
+                       "--replace-late-policy")
+    assert ran.code == 1  # the formula student still has no submission time
+    assert "late policy REPLACED" in ran.out and "was due" in ran.out and "5% per started day" in ran.out
+    assert rows["ben"]["score"] == "75.6"  # 84 less 2 started days at 5%, no grace now
+
+
+def test_dropping_the_policy_takes_an_explicit_option_and_removes_every_penalty(cli, results, tmp_path):
+    original = json.loads((results / "ben.json").read_text())
+    _plain(cli, results, tmp_path, *POLICY)
+    ran, rows = _plain(cli, results, tmp_path, "--no-late-policy")
+    assert "late policy DROPPED" in ran.out and "10% per started day" in ran.out
+    assert rows["ben"]["score"] == "84" and rows["ben"]["late_penalty_percent"] == ""
+    assert json.loads((results / "ben.json").read_text()) == original
+    assert not (results / "late-policy.toml").exists()
+    ran, rows = _plain(cli, results, tmp_path)
+    assert rows["ben"]["score"] == "84" and "late policy" not in ran.out
+
+
+def test_the_same_policy_given_again_is_no_change(cli, results, tmp_path):
+    _plain(cli, results, tmp_path, *POLICY)
+    kept = (results / "late-policy.toml").read_bytes()
+    ran, rows = _plain(cli, results, tmp_path, *POLICY)
+    assert ran.code == 1 and "REPLACED" not in ran.out and "late policy kept with" in ran.out
+    assert (results / "late-policy.toml").read_bytes() == kept
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--no-late-policy", "--due", DUE], "--no-late-policy drops the kept policy: leave out --due"),
+    (["--replace-late-policy"], "--replace-late-policy needs --due"),
+])
+def test_policy_option_mistakes_are_one_line(cli, results, tmp_path, extra, message):
+    ran = cli("export-grades", results, "--to", "csv", "--out", tmp_path / "g.csv", *extra)
+    assert ran.code == 2 and message in ran.err
+
+
+def test_an_unreadable_kept_policy_stops_the_export(cli, results, tmp_path):
+    (results / "late-policy.toml").write_text("due = 3\n")
+    ran = cli("export-grades", results, "--to", "csv", "--out", tmp_path / "g.csv")
+    assert ran.code == 2 and "late-policy.toml" in ran.err and not (tmp_path / "g.csv").exists()
+
+
+def test_penalties_recorded_without_a_kept_policy_are_flagged(cli, results, tmp_path):
+    """Results from before the policy was kept with the folder: their penalty stands, but a regraded
+    student would lose it, so the export says so and asks for the policy again."""
+    _plain(cli, results, tmp_path, *POLICY)
+    (results / "late-policy.toml").unlink()
+    ran, rows = _plain(cli, results, tmp_path)
+    assert rows["ben"]["score"] == "67.2" and ran.code == 1
+    assert "no late policy is kept with" in ran.err and "give it again with --due" in ran.err
 
 
 # --- the policy itself ---------------------------------------------------------------------

@@ -100,6 +100,23 @@ def test_clean_push_exits_0_and_rerun_posts_only_changes(cli, tmp_path, platform
     assert forced.code == 0 and len(platform.scores) == 5
 
 
+def test_a_regraded_student_keeps_the_late_penalty_in_the_lms(cli, results, tmp_path, platform, tool_key,
+                                                              slept):
+    toml = _setup(tmp_path, platform, tool_key)
+    first = _push(cli, results, toml, "--due", DUE, "--late-penalty", "10%/day")
+    assert [s["scoreGiven"] for s in platform.scores if s["userId"] == "u-ben"] == [67.2], first.err
+    # `grade-all --only ben --force` writes ben's results again, from scratch
+    data = json.loads((results / "ben.json").read_text())
+    data["score"] = data["extra_data"].pop("late")["score_before"]
+    data["output"] = data["output"].split("\n", 1)[1]
+    (results / "ben.json").write_text(json.dumps(data))
+    again = _push(cli, results, toml)  # no --due: the folder's policy still applies
+    assert "late policy kept with" in again.out
+    forced = _push(cli, results, toml, "--force")
+    assert forced.code == 1, forced.err
+    assert [s["scoreGiven"] for s in platform.scores if s["userId"] == "u-ben"] == [67.2, 67.2]
+
+
 def test_dry_run_prints_the_scores_and_touches_nothing(cli, results, tmp_path, platform, tool_key, httpserver):
     before = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
     ran = _push(cli, results, _setup(tmp_path, platform, tool_key), "--dry-run",
@@ -235,3 +252,55 @@ def test_lti_help_documents_the_push(cli):
     for words in ["--platform", "--dry-run", "PendingManual", "student,lti_user_id", ".lti-state.json",
                   "Retry-After", "Exit status"]:
         assert words in ran.out, words
+
+
+@pytest.mark.parametrize("lifetime", [60, 30])
+def test_a_short_lived_token_is_reused_until_shortly_before_it_expires(cli, results, tmp_path, platform,
+                                                                      tool_key, slept, lifetime):
+    platform.expires_in = lifetime
+    ran = _push(cli, results, _setup(tmp_path, platform, tool_key))
+    assert len(platform.scores) == 5 and platform.token_requests == 1, ran.err
+
+
+def test_a_token_is_renewed_shortly_before_it_expires(monkeypatch):
+    from autograder.lms.lti import token as token_module
+
+    now = [1000.0]
+    monkeypatch.setattr(token_module.time, "time", lambda: now[0])
+    token = token_module.Token.issued("t", lifetime=60)
+    assert token.fresh()
+    now[0] += 50
+    assert token.fresh()  # 10 s left: still good for a score
+    now[0] += 6
+    assert not token.fresh()  # 4 s left: take a new one before it runs out mid-request
+    long_lived = token_module.Token.issued("u", lifetime=3600)
+    now[0] += 3600 - 61
+    assert long_lived.fresh()
+    now[0] += 2
+    assert not long_lived.fresh()
+
+
+def test_jwks_prints_the_public_key_canvas_asks_for(cli, results, tmp_path, platform, tool_key):
+    import jwt
+
+    toml = _setup(tmp_path, platform, tool_key)
+    ran = cli("lti", "jwks", "--platform", toml)
+    assert ran.code == 0, ran.err
+    jwk = json.loads(ran.out)
+    assert (jwk["kty"], jwk["kid"], jwk["alg"], jwk["use"]) == ("RSA", KEY_ID, "RS256", "sig")
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(jwk)  # nothing private
+    public = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
+    assert public.public_numbers() == tool_key.public_key().public_numbers()
+    signed = jwt.encode({"iss": CLIENT_ID}, tool_key, algorithm="RS256", headers={"kid": KEY_ID})
+    assert jwt.decode(signed, public, algorithms=["RS256"])["iss"] == CLIENT_ID
+    keyset = json.loads(cli("lti", "jwks", "--platform", toml, "--set").out)
+    assert keyset == {"keys": [jwk]}
+    pem = cli("lti", "jwks", "--platform", toml, "--pem").out
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----") and "PRIVATE" not in pem
+
+
+def test_jwks_without_a_usable_key_is_one_line(cli, results, tmp_path, platform, tool_key):
+    toml = _setup(tmp_path, platform, tool_key)
+    (tmp_path / "keys" / "tool-private.pem").write_text("not a key")
+    ran = cli("lti", "jwks", "--platform", toml)
+    assert ran.code == 2 and "is not an unencrypted PEM private key" in ran.err and ran.out == ""

@@ -86,3 +86,14 @@ def test_csv_report(stats):
 def test_bad_csv_header():
     with pytest.raises(ValueError, match="student_id"):
         read_responses_csv("name,q01\nx,a\n")
+
+
+def test_students_who_answered_nothing_are_left_out_and_counted(stats):
+    with_absent = analyze(BANK, read_responses_csv(CSV + "s5,,,\ns6,,,\n"))
+    assert with_absent.left_out == 2 and stats.left_out == 0
+    assert with_absent.n_students == stats.n_students == 4
+    assert [it.difficulty for it in with_absent.items] == [it.difficulty for it in stats.items]
+    assert with_absent.alpha == stats.alpha and with_absent.items[2].shares["blank"] == 0.25
+    assert "left_out_no_answers,2" in to_csv(with_absent)
+    with pytest.raises(ValueError, match="none of the 2 responses answers any question"):
+        analyze(BANK, read_responses_csv("student_id,i1,i2,i3\ns5,,,\ns6,,,\n"))

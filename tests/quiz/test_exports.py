@@ -12,12 +12,12 @@ import pytest
 from lxml import etree
 
 from quizzes.exports import FORMATS, export
-from quizzes.exports._package import one_line
+from quizzes.exports._package import unwrap
 from tests.conftest import run
 
 
 def norm(text):
-    return one_line(text or "")
+    return unwrap(text or "")
 
 
 DIGESTS = ("import hashlib, json; from quizzes import load_bank; from quizzes.exports import FORMATS, export; "

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import findings, late_record
+from .. import findings, kept_policy, late_record, lateness
 from .. import id_map as id_map_module
 from .. import results_folder as results_module
 from ..text import plural, shown
@@ -107,8 +107,8 @@ def _check_writable(folder: Path) -> None:
                        "must remember what it posted") from None
 
 
-def push(results: Path, config_path: Path, id_map_path: Path | None, policy, dry_run: bool,
-         force: bool) -> int:
+def push(results: Path, config_path: Path, id_map_path: Path | None, late: lateness.PolicyRequest,
+         dry_run: bool, force: bool) -> int:
     report = findings.Findings(COMMAND)
     try:
         config = platform.load(config_path)
@@ -120,17 +120,29 @@ def push(results: Path, config_path: Path, id_map_path: Path | None, policy, dry
         ids = id_map_module.read(id_map_path)
         cohort = results_module.read(results)
         state = State.load(cohort.folder, config.state_key)
+        decision = kept_policy.decide(cohort.folder, late)
         if not dry_run:
             _check_writable(cohort.folder)
-    except (LtiError, id_map_module.IdMapError, results_module.CohortError) as exc:
+            kept_policy.commit(cohort.folder, decision)
+    except (LtiError, id_map_module.IdMapError, results_module.CohortError, lateness.PolicyError) as exc:
         print(f"{COMMAND}: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"{COMMAND}: cannot keep the late policy in {kept_policy.path(cohort.folder)} "
+              f"({exc.strerror or exc}); nothing was posted", file=sys.stderr)
+        return 2
+    if decision.statement:
+        print(f"{COMMAND}{' --dry-run' if dry_run else ''}: {decision.statement}"
+              + (" (not recorded: --dry-run)" if dry_run and (decision.write or decision.remove) else ""))
     for problem in cohort.problems:
         report.add(findings.LEFT_OUT, problem.line())
-    for outcome in (late_record.assess(s, policy, write=not dry_run) for s in cohort.students):
+    for outcome in (late_record.assess(s, decision.policy, write=not dry_run, drop=decision.drop)
+                    for s in cohort.students):
         if outcome.note:
-            kind = findings.UNKNOWN_TIME if outcome.kind == "unknown_time" else findings.LATE
-            report.add(kind, outcome.note)
+            report.add(findings.late_heading(outcome.kind, outcome.flagged), outcome.note)
+    weak = late_record.weak_evidence(cohort.students) if decision.policy else None
+    if weak:
+        report.add(findings.LATE, weak)
     jobs = _jobs(cohort, ids, report)
     todo = [j for j in jobs if force or not state.unchanged(j.body)]
     url = scores.scores_url(config.lineitem)

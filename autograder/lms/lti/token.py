@@ -23,16 +23,25 @@ from .platform import Platform
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME = 300  # seconds
-REFRESH_MARGIN = 60  # take a new token this long before the old one expires
+REFRESH_MARGIN = 60  # take a new token at most this long before the old one expires
+REFRESH_SHARE = 0.1  # ... and at least this share of its lifetime before (a 60 s token: 6 s)
 
 
 @dataclass(frozen=True)
 class Token:
     value: str
     expires_at: float  # time.time() seconds
+    margin: float = REFRESH_MARGIN  # renewed this long before it expires
+
+    @classmethod
+    def issued(cls, value: str, lifetime: float) -> Token:
+        """A token valid for ``lifetime`` seconds from now, used until shortly before it expires:
+        a tenth of its lifetime before, at most a minute (a 60 s token serves 54 s of scores)."""
+        lifetime = max(0.0, lifetime)
+        return cls(value, time.time() + lifetime, min(REFRESH_MARGIN, lifetime * REFRESH_SHARE))
 
     def fresh(self) -> bool:
-        return time.time() < self.expires_at - REFRESH_MARGIN
+        return time.time() < self.expires_at - self.margin
 
 
 def load_private_key(platform: Platform) -> rsa.RSAPrivateKey:
@@ -99,4 +108,4 @@ def request_token(session: requests.Session, platform: Platform, key: rsa.RSAPri
     if isinstance(granted, str) and SCORE_SCOPE not in granted.split():
         raise LtiError(f"the platform granted {granted!r} but not the score scope {SCORE_SCOPE}: "
                        "allow the tool to post scores in its registration")
-    return Token(str(value), time.time() + lifetime)
+    return Token.issued(str(value), lifetime)
