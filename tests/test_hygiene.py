@@ -30,11 +30,12 @@ def _where(path: Path, node: ast.AST) -> str:
 
 
 def bare_programs(path: Path) -> list[str]:
-    """`["python", ...]` runs whatever `python` comes first on PATH, not this environment's
+    """`run(["python", ...])` runs whatever `python` comes first on PATH, not this environment's
     interpreter: outside an activated environment, another Python or none."""
     return [_where(path, node) for node in _nodes(path)
-            if isinstance(node, (ast.List, ast.Tuple)) and node.elts
-            and isinstance(node.elts[0], ast.Constant) and node.elts[0].value in BARE_PROGRAMS]
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], (ast.List, ast.Tuple))
+            and node.args[0].elts and isinstance(node.args[0].elts[0], ast.Constant)
+            and node.args[0].elts[0].value in BARE_PROGRAMS]
 
 
 def module_level_importorskip(path: Path) -> list[str]:
@@ -102,6 +103,7 @@ def test_the_suite_keeps_the_rule(advice):
 
 @pytest.mark.parametrize("rule, slip", [
     (bare_programs, 'subprocess.run(["python", "-m", "autograder"])'),
+    (bare_programs, 'proc = run(["pytest", "exercises"], timeout=60)'),
     (module_level_importorskip, 'import pytest\ndistributed = pytest.importorskip("distributed")'),
     (either_spelling, 'assert "Score" in html or "score" in html'),
     (compared_with_itself, "assert export(fmt, bank) == export(fmt, bank)"),

@@ -32,11 +32,12 @@ from .sensitive import why_sensitive
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
 SCRIPTS = ("setup.sh", "run_autograder")
-# What grading needs, and nothing else: (folder, pattern) pairs; "" is the project's root.
-ALLOWED = (("", "pyproject.toml"), ("", "README.md"), ("", "constraints.txt"), ("", "LICENSE"), ("", "LICENSE.md"),
-           ("", "LICENSE.txt"), ("autograder", "**/*.py"), ("autograder/gradescope", "setup.sh"),
-           ("autograder/gradescope", "run_autograder"), ("quizzes", "**/*.py"), ("quizzes", "bank.toml"),
-           ("solutions", "rnn.py"))
+# What grading needs, and nothing else: (folder, pattern) pairs; "" is the project's root
+# (constraints.txt: the versions setup.sh installs).
+ALLOWED = (("", "pyproject.toml"), ("", "README.md"), ("", "LICENSE"), ("", "LICENSE.md"),
+           ("", "LICENSE.txt"), ("", "constraints.txt"), ("autograder", "**/*.py"),
+           ("autograder/gradescope", "setup.sh"), ("autograder/gradescope", "run_autograder"),
+           ("quizzes", "**/*.py"), ("quizzes", "bank.toml"), ("solutions", "rnn.py"))
 NOT_NEEDED = ("autograder/examples/", "quizzes/samples/")  # sample submissions: grading reads none
 SCANNED = ("autograder", "quizzes", "solutions", "exercises")  # folders looked through for secrets
 NEEDED = ("pyproject.toml", "README.md", "constraints.txt", "autograder/__main__.py", "solutions/rnn.py",

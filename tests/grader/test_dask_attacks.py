@@ -5,6 +5,7 @@ nothing of it is read, no file is planted, and every other student is graded as 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -19,8 +20,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.grader.common import SOLUTION
 
-distributed = pytest.importorskip("distributed")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                                    reason="the cluster extra is not installed: every test here runs Dask")]
 
 ATTACKS = ROOT / "tests" / "corpus" / "dask"
 CANARY = "dask-env-canary-5e1b"

@@ -132,6 +132,7 @@ def _results_of(root: Path) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_run_autograder_writes_results_when_no_sandbox_mode_can_run(tmp_path, built):
     """grade exits 2 without a results file (no usable sandbox mode): Gradescope must still get one."""
     root = unpack_like_gradescope(built, tmp_path / "autograder")
@@ -146,6 +147,7 @@ def test_run_autograder_writes_results_when_no_sandbox_mode_can_run(tmp_path, bu
     assert reason in data["extra_data"]["regrade_reason"]
 
 
+@pytest.mark.slow
 def test_run_autograder_writes_results_even_when_python_cannot_run(tmp_path, built):
     root = unpack_like_gradescope(built, tmp_path / "autograder")
     bin_dir = tmp_path / "bin"
@@ -158,6 +160,7 @@ def test_run_autograder_writes_results_even_when_python_cannot_run(tmp_path, bui
     _results_of(root)
 
 
+@pytest.mark.slow
 def test_run_autograder_writes_results_for_a_real_grade_that_cannot_start(tmp_path, built):
     """The real grader, not a stub: the submission folder is missing, so grade exits 2 at once."""
     root = unpack_like_gradescope(built, tmp_path / "autograder")
@@ -252,7 +255,8 @@ def test_the_cli_warns_about_every_file_it_refused(project_copy, tmp_path, cli, 
 def test_the_zip_carries_only_what_grading_needs(built):
     names = zipfile.ZipFile(built).namelist()
     for name in names:
-        assert (name in {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "quizzes/bank.toml",
+        assert (name in {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "constraints.txt",
+                         "quizzes/bank.toml",
                          "solutions/rnn.py", "autograder/gradescope/setup.sh",
                          "autograder/gradescope/run_autograder"}
                 or re.fullmatch(r"(autograder|quizzes)/[\w/]+\.py", name)), name
@@ -267,6 +271,7 @@ def test_a_needed_file_that_holds_a_key_stops_the_build(project_copy, tmp_path):
     assert not (tmp_path / "a.zip").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["platform.toml", "tool-private.pem", "lti_users.csv", "id_map.csv",
                                   "canvas_gradebook_export.csv", "moodle_participants.csv",
                                   "canvas_export.csv", "canvas.csv", "moodle.csv", "canvas.notes.txt",
@@ -277,6 +282,7 @@ def test_gitignore_covers_the_files_the_readme_makes(name):
     assert proc.returncode == 0, f"{name} is not ignored"
 
 
+@pytest.mark.slow
 def test_gitignore_ignores_no_file_of_the_project():
     proc = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-files", "-ci", "--exclude-standard"],
                           capture_output=True, text=True)
@@ -286,6 +292,7 @@ def test_gitignore_ignores_no_file_of_the_project():
 # --- the quiz key cannot be found by resubmitting ----------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("baked, expected", [(None, "after_due_date"), ("visible", "visible")])
 def test_run_autograder_sets_the_quiz_visibility_and_the_zip_can_change_it(tmp_path, baked, expected):
     zip_path = tmp_path / "autograder.zip"
