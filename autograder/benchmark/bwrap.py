@@ -227,7 +227,10 @@ class BwrapServer:
             measures.append(f"unprivileged uid {self.uid}")
         self.handshake = Handshake("bwrap", self.python_roots, measures, [])
 
-    def spawn(self, config, request_fd: int, response_fd: int, out_fd: int, submission_fd: int) -> int:
+    def spawn(self, config, request_fd: int, response_fd: int, out_fd: int, submission_fd: int,
+              timeout_s: float | None = None) -> int:
+        """As the fork server's spawn; ``timeout_s`` is left to the judge's own deadlines (bwrap has no
+        watchdog of ours: --die-with-parent ends the sandbox with its launcher)."""
         config = dataclasses.replace(config, hidden=[])  # nothing of the host is named inside
         boot = os.memfd_create("boot", 0)
         data = json.dumps({"config": config.to_json(), "python_roots": self.python_roots}).encode() \

@@ -160,9 +160,9 @@ def timed_session_class():
             self._events = [("start", started)]
             spawn = self.zygote.spawn
 
-            def timed_spawn(*args):
+            def timed_spawn(*args, **kwargs):
                 try:
-                    return spawn(*args)
+                    return spawn(*args, **kwargs)
                 finally:
                     self._events.append(("spawned", time.perf_counter()))
 
