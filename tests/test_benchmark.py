@@ -69,7 +69,7 @@ def test_the_release_notebook_through_both_tools_like_for_like(report):
     data, printed = report
     nb = data["nbgrader"]
     assert nb["students"] == 4 and nb["large_students"] == 40 and nb["runs"] == 1
-    for key in ("nbgrader_autograde", "grade_all", "grade_all_one", "grade_all_large"):
+    for key in ("nbgrader_autograde", "grade_all", "grade_all_one", "grade_all_large", "grade_all_skip_selftest"):
         assert positive(nb[key]) and len(nb[key]["runs_s"]) == nb["runs"], key  # the same count each
     assert nb["ratio"] > 0 and nb["per_notebook"]["nbgrader_s"] > 0 and nb["per_notebook"]["grade_all_s"] > 0
     assert math.isfinite(nb["marginal"]["at_cohort_s"]) and math.isfinite(nb["marginal"]["at_large_s"])

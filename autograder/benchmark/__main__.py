@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-nbgrader", action="store_true", help="leave out section 4")
     parser.add_argument("--no-sandboxes", action="store_true", help="leave out section 5")
     parser.add_argument("--compare-sandboxes", action="store_true", help="run only section 5")
+    parser.add_argument("--against-nbgrader", action="store_true", help="run only section 4")
     parser.add_argument("--json", metavar="PATH", help="write every number to PATH")
     args = parser.parse_args(argv)
     args.runs = args.runs or (2 if args.quick else 5)
@@ -51,10 +52,11 @@ def main(argv: list[str] | None = None) -> int:
                               "load_start": load_average(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}}
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rnn-bench-") as scratch:
-        if not args.compare_sandboxes:
+        if not (args.compare_sandboxes or args.against_nbgrader):
             data["ratios"], data["grade_all"], data["memory"] = run_commands(args, Path(scratch))
+        if not args.compare_sandboxes:
             data["nbgrader"] = run_cohort(args, Path(scratch))
-        if not args.no_sandboxes or args.compare_sandboxes:
+        if (not args.no_sandboxes and not args.against_nbgrader) or args.compare_sandboxes:
             data["sandboxes"] = run_sandboxes(args, args.runs)
     data["machine"]["load_end"] = load_average()
     data["machine"]["seconds"] = round(time.perf_counter() - began, 1)

@@ -123,17 +123,20 @@ def run_cohort(args, scratch: Path) -> dict:
     outs = iter(range(10_000))
     jobs = os.cpu_count() or 1
 
-    def grade_all(folder: Path) -> tuple[float, Path]:
+    def grade_all(folder: Path, *extra: str) -> tuple[float, Path]:
         out = scratch / f"nb-out-{next(outs)}"
-        return time_once(grade_all_argv(folder, out, jobs, "--assignment", ASSIGNMENT)), out
+        return time_once(grade_all_argv(folder, out, jobs, "--assignment", ASSIGNMENT, *extra)), out
 
-    times: dict[str, list[float]] = {"nbgrader": [], "grade_all": [], "one": [], "large": []}
+    # grade_all and friends: grade-all as a user runs it (it self-tests before grading); the same
+    # cohort with --skip-selftest shows what the self-test costs
+    times: dict[str, list[float]] = {"nbgrader": [], "grade_all": [], "one": [], "large": [],
+                                     "no_selftest": []}
     memory: dict[str, list[dict]] = {"one": [], "grade_all": [], "large": []}
     grade_all(one)  # warm the disk cache once, for both tools
     last = None
     for number in range(runs):
         progress(f"  run {number + 1}/{runs}: nbgrader autograde ({students} notebooks, a kernel each), "
-                 f"then grade-all over 1, {students} and {large_count}")
+                 f"then grade-all over 1, {students} and {large_count}, and {students} with --skip-selftest")
         times["nbgrader"].append(time_once(autograde, cwd=course, env=env))
         for key, folder in (("one", one), ("grade_all", submitted), ("large", large)):
             elapsed, out = grade_all(folder)
@@ -141,6 +144,7 @@ def run_cohort(args, scratch: Path) -> dict:
             memory[key].append(manifest_memory(out))
             if key == "grade_all":
                 last = out
+        times["no_selftest"].append(grade_all(submitted, "--skip-selftest")[0])
     nb, ag = gradebook_fractions(course), results_fractions(last)
     differ = {name: {"nbgrader": round(nb.get(name, float("nan")), 4),
                      "grade_all": round(ag.get(name, float("nan")), 4),
@@ -162,6 +166,8 @@ def run_cohort(args, scratch: Path) -> dict:
         "students": students, "runs": runs, "jobs": jobs,
         "nbgrader_autograde": summary(times["nbgrader"]), "grade_all": summary(times["grade_all"]),
         "grade_all_one": summary(times["one"]), "grade_all_large": summary(times["large"]),
+        "grade_all_skip_selftest": summary(times["no_selftest"]),
+        "ratio_skip_selftest": round(median(times["nbgrader"]) / median(times["no_selftest"]), 2),
         "large_students": large_count,
         "ratio": round(median(times["nbgrader"]) / median(times["grade_all"]), 2), "target": NBGRADER_TARGET,
         "per_notebook": {"nbgrader_s": round(nbgrader_each, 3),

@@ -69,6 +69,9 @@ def _print_nbgrader(nb: dict) -> None:
           f"(medians): nbgrader autograde {theirs['median_s']:.1f} s, grade-all {ours['median_s']:.2f} s "
           f"(--jobs {nb['jobs']})")
     print(f"  ratio {nb['ratio']:.1f}x {_target(nb, 'ratio', 'x', '>=')}")
+    if "grade_all_skip_selftest" in nb:
+        print(f"    grade-all self-tests the grader first; with --skip-selftest it took "
+              f"{nb['grade_all_skip_selftest']['median_s']:.2f} s: {nb['ratio_skip_selftest']:.1f}x")
     each = nb["per_notebook"]
     print(f"  per notebook: nbgrader {each['nbgrader_s']:.2f} s (a kernel, torch and the checks each); "
           f"grade-all {each['grade_all_s']:.3f} s (its cohort time / {nb['students']})")
