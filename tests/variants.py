@@ -47,7 +47,7 @@ CORRECT = {
 """)),
     "model_zero_grad": edit(("    optimizer.zero_grad()\n", "    model.zero_grad()\n")),
     "zero_grad_keep_tensors": edit(("    optimizer.zero_grad()\n", "    optimizer.zero_grad(set_to_none=False)\n")),
-    "inference_mode": edit(("    with torch.no_grad():\n", "    with torch.inference_mode():\n")),
+    "inference_mode": edit(("    with torch.no_grad():\n        return", "    with torch.inference_mode():\n        return")),
     "keyword_arguments": edit(
         ("        self.rnn = nn.RNN(input_size, hidden_size, batch_first=True)",
          "        self.rnn = nn.RNN(input_size=input_size, hidden_size=hidden_size, batch_first=True)"),

@@ -19,7 +19,7 @@ from ..sandbox.session import ProbeResult
 from .catalogue import CheckFailure
 from .expect import Expectations
 from .plan import Plan
-from .replica import Identified, Replica, StructureError, identify
+from .replica import Identified, Replica, StructureError, identify, readouts
 from .schedule import Observed
 
 MAX_OUTPUT_ELEMENTS = 1 << 16
@@ -42,6 +42,15 @@ def describe_value(value) -> str:
     if value is None:
         return "nothing"
     return f"a {value}" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def describe_start(h0: torch.Tensor) -> str:
+    """How an initial state other than zeros looks, in words."""
+    rows = h0.reshape(-1, h0.shape[-1]) if h0.dim() >= 2 else h0.reshape(1, -1)
+    same = bool((rows == rows[0]).all())
+    kind = "" if len(rows) < 2 else (
+        "the same for every sequence, " if same else "a different one per sequence, ")
+    return f"a non-zero initial state h0 ({kind}values up to {float(h0.abs().max()):.2g})"
 
 
 def shape_text(shape) -> str:
@@ -172,6 +181,13 @@ class Context:
         for case, found in identified.items():
             if found is None and outputs[case] is not None:
                 identified[case] = identify(outputs[case], candidates[case], seen_elsewhere=seen)
+        # A forward that starts from another state than zeros (random, or a learned h0 the judge
+        # filled with its own values) is identified from the state it handed self.rnn.
+        for case, found in identified.items():
+            h0 = wire.tensor(tensors, f"{variant}.h0.{case}", max_elements=MAX_OUTPUT_ELEMENTS)
+            if found is None and outputs[case] is not None and h0 is not None and bool(h0.abs().max() > 1e-6):
+                again = identify(outputs[case], readouts(replica, self.plan.cases[case], h0))
+                identified[case] = again.started(describe_start(h0)) if again is not None else None
         del cases
         info = wire.mapping(variants.get(variant))
         backward = wire.mapping(self.seen.results[wire.FORWARD].info.get("backward"))
