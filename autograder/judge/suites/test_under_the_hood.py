@@ -256,8 +256,8 @@ def test_norms_values(ctx):
         t = int(gap.argmax())
         expect(False, f"{G} (on {words}): entry {t} is {float(got[t]):.4g}, but |dLoss/dh_{t}| computed "
                       f"through nn.RNN is {float(want[t]):.4g} (every entry must agree to {NORMS_RTOL:g} "
-                      f"relative, from {float(want[0]):.3g} at the first step to {float(want[-1]):.3g} at the "
-                      "last)")
+                      f"relative, from {float(want[0]):.3g} at the first step to {float(want[-1]):.3g} "
+                      "at the last)")
 
 
 # --- gradient_factors -------------------------------------------------------------------------------
