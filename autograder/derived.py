@@ -87,8 +87,16 @@ def _load(path, name: str):
     return module
 
 
-def _numbers(values, digits: int = 9) -> str:
-    return ", ".join(f"{value:.{digits}g}" for value in values)
+def _number_lines(values, indent: str, width: int = 100) -> list[str]:
+    """``values`` as comma-separated numbers (9 significant digits) on lines of at most ``width``."""
+    lines, line = [], indent
+    for value in values:
+        item = f"{value:.9g},"
+        if line.strip() and len(line) + 1 + len(item) > width:
+            lines.append(line)
+            line = indent
+        line += ("" if not line.strip() else " ") + item
+    return [*lines, line]
 
 
 def _part2(solution, feedback) -> list[str]:
@@ -105,15 +113,16 @@ def _part2(solution, feedback) -> list[str]:
         with torch.no_grad():
             states, _ = solution.rnn_forward_manual(x.double(), rnn.weight_ih_l0, rnn.weight_hh_l0,
                                                     rnn.bias_ih_l0, rnn.bias_hh_l0)
-        lines += [f"    {case!r}: {{",
-                  f"        'norms': [{_numbers(norms.tolist())}],",
-                  f"        'factors': [{_numbers(factors.tolist())}],",
-                  f"        'bounds': [{_numbers(bounds.tolist())}],",
-                  "        'states': [",
-                  *(f"            [{', '.join(f'[{_numbers(step)}]' for step in sequence)}],"
-                    for sequence in states.tolist()),
-                  "        ],",
-                  "    },"]
+        lines.append(f"    {case!r}: {{")
+        for name, values in (("norms", norms), ("factors", factors), ("bounds", bounds)):
+            lines += [f"        {name!r}: [", *_number_lines(values.tolist(), " " * 12), "        ],"]
+        lines.append("        'states': [  # (batch, seq_len, hidden_size)")
+        for sequence in states.tolist():
+            lines.append("            [")
+            for step in sequence:
+                lines += ["                [", *_number_lines(step, " " * 20), "                ],"]
+            lines.append("            ],")
+        lines += ["        ],", "    },"]
     return lines
 
 
@@ -133,9 +142,9 @@ def _expected() -> str:
         "",
         "Written by `python -m autograder build` from the reference solution, for the visible checks'",
         "fixed weights and inputs (_feedback.fill_fixed, _feedback.fixed, _feedback.FixedLayers and",
-        "_feedback.part2_data): the logits SimpleRNN.forward gives, rounded to 5 decimals; and, for part 2,",
-        "per case (the network as it is, and with W_hh scaled up), what hidden_gradient_norms and",
-        "gradient_factors return and the hidden state of every step, computed in float64.",
+        "_feedback.part2_data): the logits SimpleRNN.forward gives, rounded to 5 decimals; and, for",
+        "part 2, per case (the network as it is, and with W_hh scaled up), what hidden_gradient_norms",
+        "and gradient_factors return and the hidden state of every step, computed in float64.",
         '"""',
         "",
         f"FORWARD_SIZES = {FORWARD_SIZES!r}  # input_size, hidden_size, output_size",

@@ -601,8 +601,8 @@ def test_hidden_gradient_norms_shape(rnn):
     seq_len = x.shape[1]
     expect(
         isinstance(norms, torch.Tensor) and norms.is_floating_point() and tuple(norms.shape) == (seq_len,),
-        "hidden_gradient_norms", f"a float tensor of shape ({seq_len},), one norm per time step", shape(norms),
-        HINTS["bptt.shape"],
+        "hidden_gradient_norms", f"a float tensor of shape ({seq_len},), one norm per time step",
+        shape(norms), HINTS["bptt.shape"],
     )
 
 
@@ -631,7 +631,7 @@ def _stored_stand_ins(rnn, case, x):
 
     def hidden_gradient_norms(model, inputs, labels):
         if not torch.equal(inputs.detach().float(), x):
-            raise LookupError("the visible check's stand-in for hidden_gradient_norms knows only its own case")
+            raise LookupError("the visible check's hidden_gradient_norms stand-in knows only its own case")
         return torch.tensor(stored["norms"], dtype=inputs.dtype)
 
     def rnn_forward_manual(inputs, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
