@@ -47,10 +47,13 @@ def fixed(*size: int, salt: int = 0) -> torch.Tensor:
     return (0.6 * torch.sin(steps * 0.731 + 1.37 * salt + 0.2)).to(torch.float32).reshape(size)
 
 
-def fill_fixed(module: torch.nn.Module) -> torch.nn.Module:
-    """Give every parameter of ``module`` fixed values (see :func:`fixed`), by parameter name."""
+def fill_fixed(module: torch.nn.Module, layers: tuple[str, ...] = ()) -> torch.nn.Module:
+    """Give the parameters of ``module`` fixed values (see :func:`fixed`), by parameter name: all
+    of them, or those of the sub-modules named in ``layers`` (the others keep their values)."""
+    named = sorted((name, parameter) for name, parameter in module.named_parameters()
+                   if not layers or name.split(".")[0] in layers)
     with torch.no_grad():
-        for salt, (_, parameter) in enumerate(sorted(module.named_parameters())):
+        for salt, (_, parameter) in enumerate(named):
             parameter.copy_(fixed(*parameter.shape, salt=salt + 1))
     return module
 

@@ -32,7 +32,7 @@ def _attach_layers(module, n_in, n_hidden, n_out):
     module.hidden_size = n_hidden
     module.rnn = nn.RNN(n_in, n_hidden, batch_first=True)
     module.fc = nn.Linear(n_hidden, n_out)
-    return fill_fixed(module)
+    return fill_fixed(module, layers=("rnn", "fc"))  # a state of your own (a learned h0) keeps its values
 
 
 def _layers(rnn, n_in=INPUT, n_hidden=HIDDEN, n_out=OUTPUT):
