@@ -183,11 +183,16 @@ class Context:
                 identified[case] = identify(outputs[case], candidates[case], seen_elsewhere=seen)
         # A forward that starts from another state than zeros (random, or a learned h0 the judge
         # filled with its own values) is identified from the state it handed self.rnn.
-        for case, found in identified.items():
-            h0 = wire.tensor(tensors, f"{variant}.h0.{case}", max_elements=MAX_OUTPUT_ELEMENTS)
-            if found is None and outputs[case] is not None and h0 is not None and bool(h0.abs().max() > 1e-6):
-                again = identify(outputs[case], readouts(replica, self.plan.cases[case], h0))
-                identified[case] = again.started(describe_start(h0)) if again is not None else None
+        starts = {case: wire.tensor(tensors, f"{variant}.h0.{case}", max_elements=MAX_OUTPUT_ELEMENTS)
+                  for case in identified}
+        starts = {case: h0 for case, h0 in starts.items() if h0 is not None and bool(h0.abs().max() > 1e-6)}
+        for _ in range(2):  # the second round: outputs that are (nearly) constant, by what the others are
+            seen = frozenset(found.started("") for found in identified.values() if found is not None)
+            for case, h0 in starts.items():
+                if identified[case] is None and outputs[case] is not None:
+                    again = identify(outputs[case], readouts(replica, self.plan.cases[case], h0),
+                                     seen_elsewhere=seen)
+                    identified[case] = again.started(describe_start(h0)) if again is not None else None
         del cases
         info = wire.mapping(variants.get(variant))
         backward = wire.mapping(self.seen.results[wire.FORWARD].info.get("backward"))
