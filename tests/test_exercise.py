@@ -282,6 +282,18 @@ def test_every_stub_hint_names_something_to_look_up_or_a_shape():
         assert "look up" in region.hint.lower() or "(" in region.hint, region.function
 
 
+def test_stub_hints_give_the_concept_not_the_recipe():
+    """A stub's hint says what to understand and what to look up; the step-by-step recipe (which
+    call, in which order) is the failing check's hint, shown once the student has tried."""
+    checks = [*CHECKS, *PART2_CHECKS]
+    for region in stubgen.find_regions(SOLUTION):
+        hint = region.hint
+        assert len(hint) <= 300 and "Look up" in hint, (region.function, len(hint))
+        assert not re.search(r"\bthen\b", hint), (region.function, hint)
+        mine = [c.hint for c in checks if c.function == region.function]
+        assert mine and all(c not in hint for c in mine), region.function
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
