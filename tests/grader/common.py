@@ -23,7 +23,7 @@ CORE_TOTAL = sum(c.points for c in CHECKS)
 TOTAL = sum(POINTS.values())
 SELF_REPORTED_IDS = set(SELF_REPORTED)
 FUNCTION_LINE = re.compile(r"^(SimpleRNN\.(__init__|forward)|training_step|train|predict|rnn_forward_manual|"
-                           r"hidden_gradient_norms|rnn\.py|the notebook)\b")
+                           r"hidden_gradient_norms|gradient_factors|rnn\.py|the notebook)\b")
 
 
 def grade_all(folder: Path, out: Path, *options: str, cwd: Path | None = None, timeout: float = 900,

@@ -78,7 +78,7 @@ def test_visible_checks_run_every_test_of_the_exercise(nb):
     runs = "\n".join(c.source for c in _cells(nb, "visible-") if c.source.startswith("# Visible"))
     cases = re.findall(r"\((test_\w+), ", runs)
     assert sorted(cases) == sorted(t.name for t in tests for _ in t.cases)
-    assert len(cases) == 25  # as many as `pytest exercises` runs
+    assert len(cases) == 31  # as many as `pytest exercises` runs
     assert all(_meta(c)["locked"] and not _meta(c)["grade"] for c in _cells(nb, "visible-"))
 
 

@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 import quizzes
 from autograder import stubgen
-from autograder.judge.catalogue import CHECKS, PART2_CHECKS
+from autograder.judge.catalogue import BY_ID, CHECKS, PART2_CHECKS
 from autograder.nbgrader_course import ASSIGNMENT, NOTEBOOK_NAME
 from autograder.nbgrader_course.scaffold import init_course
 from tests.conftest import ROOT, run
@@ -170,7 +170,7 @@ def test_buggy_notebook_loses_the_checks_that_catch_its_bug(grades):
     cells, _, _ = grades
     assert cells["buggy"]["check-forward-last-time-step"] == 0
     assert cells["buggy"]["check-manual-values"] == 0  # part 2 has its own cells
-    assert cells["buggy"]["check-bptt-values"] == 6
+    assert cells["buggy"]["check-bptt-values"] == BY_ID["bptt.values"].points
     assert 0 < _checks(cells["buggy"]) < CHECK_POINTS
     assert sum(v for k, v in cells["buggy"].items() if k.startswith("quiz-")) == \
         pytest.approx(quiz_points(QUIZ))
@@ -247,7 +247,8 @@ def test_filled_in_student_notebook_runs_top_to_bottom_in_a_fresh_kernel(course)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert text.count("visible checks pass.") == 6 and "Held-out accuracy" in text
+    answers = len(stubgen.find_regions((ROOT / "solutions" / "rnn.py").read_text())) - 1  # __init__, forward: one cell
+    assert text.count("visible checks pass.") == answers and "Held-out accuracy" in text
     plots = [o for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "plot-gradient-norms"
              for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(plots) == 1, "the gradient-norm plot did not draw"
