@@ -477,3 +477,14 @@ def test_a_failure_that_follows_from_another_names_its_root_cause(graded):
             cause = test["extra_data"].get("cause")
             assert cause is None or (test["status"] == "failed" and by_check(results)[cause]["status"] == "failed")
 
+
+
+def test_the_selftests_mistakes_are_in_this_corpus_with_the_same_charges():
+    """`python -m autograder selftest` checks two of these mistakes on every install: the same edit of
+    the solution, the same checks charged (one source of truth for what each mistake costs)."""
+    from autograder.judge import selftest
+
+    for name, (pairs, charged) in selftest.MISTAKES.items():
+        variant, expected = EXACT[name]
+        assert edit(*pairs) == variant, name
+        assert set(charged) == set(expected), name
