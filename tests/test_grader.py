@@ -13,6 +13,7 @@ import pytest
 from autograder import paths, wire
 from autograder.judge import catalogue
 from tests.conftest import ROOT, run
+from tests.grader.common import notebook_of
 
 SOLUTION = paths.SOLUTION_FILE.read_text()
 GRADED = [*catalogue.CHECKS, *catalogue.PART2_CHECKS]
@@ -34,15 +35,6 @@ def load(results):
         assert 0 <= test["score"] <= test["max_score"]
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     return data
-
-
-def notebook_of(code_cells: list[str], quiz: str | None = None) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Module 11"))
-    nb.cells.extend(nbformat.v4.new_code_cell(c) for c in code_cells)
-    if quiz is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(quiz, metadata={"tags": ["quiz-answers"]}))
-    return nbformat.writes(nb)
 
 
 SCRIPT_OUTSIDE_IPYTHON = """
