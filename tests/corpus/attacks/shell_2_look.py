@@ -10,6 +10,6 @@ except Exception:
 if getattr(type(_shell), "planted_marker", None) or getattr(_builtins, "planted_marker", None) \
         or "planted_marker" in _shell.user_ns_hidden:
     print("FOUND-PLANT memory")
-for _path in _glob.glob(_os.path.join(_shell.profile_dir.location, "startup", "*")):
+for _path in _glob.glob(_os.path.join(_shell.profile_dir.location, "startup", "00-plant.py")):
     print("FOUND-PLANT file", _path)
 print("SHELL-LOOKED", _shell.profile_dir.location)
