@@ -456,6 +456,36 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
     assert set(rows) == {"alice", "bob"}
 
 
+def test_a_results_file_that_cannot_be_written_is_that_students_alone(tmp_path):
+    # A full disk when one student's results are written: the others are graded and written, the run
+    # ends loudly (exit 1) naming the student, who is graded again by the same command later.
+    cohort, out = tmp_path / "cohort", tmp_path / "out"
+    cohort.mkdir()
+    for name in ("alice", "bob", "carol"):
+        (cohort / f"{name}.py").write_text(SOLUTION)
+    script = "\n".join([
+        "import errno, sys",
+        "from autograder import cli, results",
+        "real = results.write",
+        "def write(path, data):",
+        "    if path.name == 'bob.json':",
+        "        raise OSError(errno.ENOSPC, 'No space left on device')",
+        "    return real(path, data)",
+        "results.write = write",
+        f"sys.exit(cli.main(['grade-all', {str(cohort)!r}, '--out', {str(out)!r}, '--no-feedback', '--no-quiz']))",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert "results for bob not written: No space left on device" in said
+    assert "RESULTS NOT WRITTEN for 1 student(s) bob" in said
+    assert sorted(p.name for p in out.glob("*.json")) == ["alice.json", "carol.json"]
+    assert load(out / "carol.json")["score"] == CODE_TOTAL
+    again = run([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out), "--no-feedback",
+                 "--no-quiz"])
+    assert again.returncode == 0 and "1 graded, 2 skipped" in again.stderr, again.stderr
+
+
 def test_the_fork_server_starts_before_the_judge_imports_torch():
     # Both processes pay about a second for torch's import: side by side, not one after the other.
     script = "\n".join([
