@@ -380,7 +380,7 @@ class _Server:
             cleanup.remove_as(config.uid, cleanup.owned_entries(self.writable, config.uid))
         else:
             killed += _kill_children()
-        self._reap()
+        cleanup.reap()
         if worker["scratch"]:
             self._remove_scratch(worker["scratch"], config)
         return {"killed": killed, "peak_memory": peak, "oom": oom, "limit": limit}
@@ -429,14 +429,6 @@ class _Server:
         if size > config.scratch_bytes or entries > MAX_SCRATCH_ENTRIES:
             return "disk"
         return None
-
-    def _reap(self) -> None:
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    return
-            except ChildProcessError:
-                return
 
     def close(self) -> None:
         for worker_id in list(self.workers):
