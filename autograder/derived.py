@@ -87,6 +87,45 @@ def _load(path, name: str):
     return module
 
 
+def _number_lines(values, indent: str, width: int = 100) -> list[str]:
+    """``values`` as comma-separated numbers (9 significant digits) on lines of at most ``width``."""
+    lines, line = [], indent
+    for value in values:
+        item = f"{value:.9g},"
+        if line.strip() and len(line) + 1 + len(item) > width:
+            lines.append(line)
+            line = indent
+        line += ("" if not line.strip() else " ") + item
+    return [*lines, line]
+
+
+def _part2(solution, feedback) -> list[str]:
+    """The reference's part 2 numbers for the visible checks' fixed case, computed in float64."""
+    import torch
+
+    x, targets = feedback.part2_data()
+    lines = []
+    for case, amplified in (("plain", False), ("amplified", True)):
+        model = feedback.FixedLayers(amplified).double()
+        rnn = model.rnn
+        norms = solution.hidden_gradient_norms(model, x.double(), targets)
+        factors, bounds = solution.gradient_factors(model, x.double(), targets)
+        with torch.no_grad():
+            states, _ = solution.rnn_forward_manual(x.double(), rnn.weight_ih_l0, rnn.weight_hh_l0,
+                                                    rnn.bias_ih_l0, rnn.bias_hh_l0)
+        lines.append(f"    {case!r}: {{")
+        for name, values in (("norms", norms), ("factors", factors), ("bounds", bounds)):
+            lines += [f"        {name!r}: [", *_number_lines(values.tolist(), " " * 12), "        ],"]
+        lines.append("        'states': [  # (batch, seq_len, hidden_size)")
+        for sequence in states.tolist():
+            lines.append("            [")
+            for step in sequence:
+                lines += ["                [", *_number_lines(step, " " * 20), "                ],"]
+            lines.append("            ],")
+        lines += ["        ],", "    },"]
+    return lines
+
+
 def _expected() -> str:
     import torch
 
@@ -94,15 +133,18 @@ def _expected() -> str:
     with torch.random.fork_rng(devices=[]):  # SimpleRNN's own initialisation draws numbers
         solution = _load(paths.SOLUTION_FILE, "_solution_for_build")
         model = feedback.fill_fixed(solution.SimpleRNN(*FORWARD_SIZES))
+        part2 = _part2(solution, feedback)
     with torch.no_grad():
         logits = model(feedback.fixed(*FORWARD_INPUT, salt=0))
     rows = [", ".join(f"{value:.5f}" for value in row) for row in logits.tolist()]
     return "\n".join([
         '"""Numbers the visible checks compare with (derived: do not edit).',
         "",
-        "Written by `python -m autograder build` from the reference solution: the logits",
-        "SimpleRNN.forward gives for the visible checks' fixed weights and inputs",
-        "(_feedback.fill_fixed and _feedback.fixed), rounded to 5 decimals.",
+        "Written by `python -m autograder build` from the reference solution, for the visible checks'",
+        "fixed weights and inputs (_feedback.fill_fixed, _feedback.fixed, _feedback.FixedLayers and",
+        "_feedback.part2_data): the logits SimpleRNN.forward gives, rounded to 5 decimals; and, for",
+        "part 2, per case (the network as it is, and with W_hh scaled up), what hidden_gradient_norms",
+        "and gradient_factors return and the hidden state of every step, computed in float64.",
         '"""',
         "",
         f"FORWARD_SIZES = {FORWARD_SIZES!r}  # input_size, hidden_size, output_size",
@@ -110,6 +152,9 @@ def _expected() -> str:
         "FORWARD_LOGITS = [",
         *(f"    [{row}]," for row in rows),
         "]",
+        "PART2 = {",
+        *part2,
+        "}",
     ]) + "\n"
 
 

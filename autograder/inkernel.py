@@ -34,7 +34,7 @@ class InProcessProbes:
 
 
 STUDENT_NAMES = ("SimpleRNN", "training_step", "train", "predict", "rnn_forward_manual",
-                 "hidden_gradient_norms")
+                 "hidden_gradient_norms", "gradient_factors")
 _observed: dict = {}
 
 

@@ -47,7 +47,8 @@ def build(grade, submission, options, seed: int | None, quiz_visibility: str = "
             "name": check.name, "number": str(len(tests) + 1), "score": outcome.score,
             "max_score": check.points, "status": "passed" if outcome.passed else "failed",
             "output": outcome.message, "tags": [check.group, check.part], "visibility": "visible",
-            "extra_data": {"check": check.id, "function": check.function, "hint": check.hint},
+            "extra_data": {"check": check.id, "function": check.function, "hint": check.hint,
+                           **({"cause": outcome.cause} if not outcome.passed and outcome.cause else {})},
         })
     for quiz in grade.quiz_tests:
         extra = dict(quiz.get("extra_data") or {})

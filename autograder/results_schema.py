@@ -72,6 +72,7 @@ class TestExtra(TypedDict, total=False):
     check: str  # catalogue id, e.g. "forward.shapes", or the quiz question id, e.g. "q01"
     function: str  # the student function the check judges, e.g. "SimpleRNN.forward"
     hint: str  # the hint alone (also inside ``output``)
+    cause: str  # a failed check only: the check whose failure this one follows from (its root cause)
 
 
 class Test(TypedDict):

@@ -57,11 +57,12 @@ TRAINING_STEP = "training_step"  # one step on a known model of another architec
 PREDICT = "predict"  # predict on a known model whose mode and grad state show in its output
 MANUAL_RNN = "manual_rnn"  # part 2: rnn_forward_manual against nn.RNN's numbers
 GRADIENT_NORMS = "gradient_norms"  # part 2: hidden_gradient_norms (BPTT)
+GRADIENT_FACTORS = "gradient_factors"  # part 2: gradient_factors, the judge's norms standing in
 END_TO_END = "end_to_end"  # the student's own train on their own model (feedback plot only)
 TRAIN = "train"  # train with the judge's training step standing in
 DEVICE_TRAIN = "device_train"  # train(device=...) with a recording step standing in
 PROBE_KINDS = (CONSTRUCT, LAYERS, FORWARD, DEVICE_FORWARD, TRAINING_STEP, PREDICT, MANUAL_RNN,
-               GRADIENT_NORMS, END_TO_END, TRAIN, DEVICE_TRAIN)
+               GRADIENT_NORMS, GRADIENT_FACTORS, END_TO_END, TRAIN, DEVICE_TRAIN)
 
 # --- the submission, as the judge hands it to the worker -----------------------------------------
 KIND_PY, KIND_NOTEBOOK = "py", "notebook"

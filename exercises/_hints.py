@@ -51,8 +51,9 @@ HINTS = {
         'the gradients between backward and the step'
     ),
     'training_step.matches_reference': (
-        'clear old gradients, forward, the loss from the criterion you were given on the raw '
-        'logits and the int64 targets, backward, clip when asked, step'
+        'clear old gradients, forward, the loss from the criterion argument (whatever loss it is: '
+        'never one made inside training_step) on the raw logits and the int64 targets, backward, '
+        'clip when asked, step'
     ),
     'training_step.zero_grad': (
         'gradients add up across backward calls: clear those left from an earlier step first '
@@ -110,19 +111,39 @@ HINTS = {
         'hidden_size)'
     ),
     'manual.values': (
-        'h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh), one step at a time from h0 (zeros '
-        'of shape (1, batch, hidden_size) when h0 is None)'
+        'h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh), one step at a time in a Python '
+        'loop over t (torch.tanh and the @ operator, or nn.functional.linear), from h0 without '
+        'its layer dimension, or from zeros of shape (batch, hidden_size) when h0 is None; '
+        'nn.RNN, nn.RNNCell and torch.rnn_tanh run that loop for you, so they are not it'
     ),
     'manual.gradients': (
-        'build out and h_n from the inputs with differentiable torch operations (stack or cat, no '
-        'in-place writes into a preallocated tensor, no .detach() or .item())'
+        'build out and h_n from the inputs with differentiable torch operations (torch.stack or '
+        'torch.cat of the states; writing each state into a new tensor by indexing works too): no '
+        '.detach(), .data, .item() or torch.tensor(...) of computed values, and no in-place '
+        'change of a tensor a later step reads'
     ),
     'bptt.shape': (
-        'return one norm per time step: a float tensor of shape (seq_len,)'
+        'return one norm per time step: a float tensor of shape (seq_len,) (torch.stack the '
+        'norms)'
     ),
     'bptt.values': (
-        'keep every h_t of the recurrence, ask each to keep its gradient (look up '
-        'Tensor.retain_grad), compute the loss from self.fc on the last one, backward, and take '
-        "each h_t.grad's norm over batch and hidden units"
+        "run the recurrence of rnn_forward_manual from zeros with model.rnn's weight_ih_l0, "
+        'weight_hh_l0, bias_ih_l0 and bias_hh_l0, keeping every h_t of the loop; ask each to keep '
+        'its gradient (Tensor.retain_grad, or torch.autograd.grad on the list of states); the '
+        'loss is the mean cross-entropy of model.fc on the last h_t '
+        "(nn.functional.cross_entropy); after one backward, entry t is the norm of h_t's gradient "
+        'over batch and hidden units (Tensor.norm)'
+    ),
+    'factors.per_step': (
+        'factor t is the norm reaching h_t divided by the norm reaching h_(t+1), from '
+        'hidden_gradient_norms: below 1 the gradient shrinks going back one step, above 1 it '
+        'grows; slice the norms twice, divide'
+    ),
+    'factors.bounds': (
+        'the step back from h_(t+1) to h_t multiplies the gradient by the transposed Jacobian '
+        'dh_(t+1)/dh_t = diag(1 - h_(t+1)^2) W_hh, one per sequence: scale the rows of W_hh by '
+        'the slopes 1 - h_(t+1)^2 (broadcasting to (batch, hidden_size, hidden_size)); its '
+        'spectral norm is torch.linalg.matrix_norm with ord=2; bound t is the largest over the '
+        'batch'
     ),
 }

@@ -25,9 +25,12 @@ corrected version of it:
 
 Part 1 (the core, 100 points): ``SimpleRNN``, ``training_step``, ``train``
 and ``predict``. Part 2, "under the hood" (20 points): ``rnn_forward_manual``
-(the recurrence ``nn.RNN`` computes, written out one time step at a time) and
+(the recurrence ``nn.RNN`` computes, written out one time step at a time),
 ``hidden_gradient_norms`` (backpropagation through time made visible: how the
-gradient reaching each hidden state shrinks over a long sequence).
+gradient reaching each hidden state shrinks over a long sequence) and
+``gradient_factors`` (why: each step back in time measured against the bound
+that tanh and the recurrent weights set, which shows both the vanishing and
+the exploding gradient the module warns about).
 
 Fill in every function marked "YOUR CODE HERE", in order, and run
 ``pytest exercises`` after each one.
@@ -77,16 +80,15 @@ class SimpleRNN(nn.Module):
           (``hidden_size`` features) to ``output_size`` logits, one per class.
         """
         super().__init__()
-        # Hint: store hidden_size as it is; self.rnn is one plain (tanh) recurrent layer from input_size to
-        #   hidden_size features that reads (batch, seq_len, input_size): look up torch.nn.RNN and its
-        #   batch_first argument; self.fc maps hidden_size features to output_size: look up torch.nn.Linear.
+        # Hint: a module's layers are attributes made once, here; PyTorch's recurrent layers read
+        #   (seq_len, batch, features) unless told otherwise. Look up torch.nn.RNN (its arguments, batch_first
+        #   among them) and torch.nn.Linear.
         # YOUR CODE HERE
         raise NotImplementedError(
             "not implemented yet: SimpleRNN.__init__"
-            " (hint: store hidden_size as it is; self.rnn is one plain (tanh) recurrent layer from"
-            " input_size to hidden_size features that reads (batch, seq_len, input_size): look up"
-            " torch.nn.RNN and its batch_first argument; self.fc maps hidden_size features to"
-            " output_size: look up torch.nn.Linear)"
+            " (hint: a module's layers are attributes made once, here; PyTorch's recurrent layers"
+            " read (seq_len, batch, features) unless told otherwise. Look up torch.nn.RNN (its"
+            " arguments, batch_first among them) and torch.nn.Linear)"
         )
 
     def forward(self, x):
@@ -107,18 +109,16 @@ class SimpleRNN(nn.Module):
         ``(batch, seq_len, hidden_size)`` (one hidden state per time step) and
         the final hidden state of shape ``(1, batch, hidden_size)``.
         """
-        # Hint: the initial hidden state is zeros of shape (num_layers = 1, batch, hidden_size) made on x's
-        #   device (look up the device argument of torch.zeros); self.rnn returns the output of every time
-        #   step, (batch, seq_len, hidden_size), and the last hidden state; self.fc reads the last step's
-        #   (batch, hidden_size) slice of that output (look up tensor indexing with negative indices).
+        # Hint: the recurrence needs a starting state for every sequence, and tensors that compute together
+        #   must live on one device; the classifier should read the state that has seen the whole sequence.
+        #   Look up what torch.nn.RNN takes and returns, the device argument of torch.zeros, and indexing.
         # YOUR CODE HERE
         raise NotImplementedError(
             "not implemented yet: SimpleRNN.forward"
-            " (hint: the initial hidden state is zeros of shape (num_layers = 1, batch, hidden_size)"
-            " made on x's device (look up the device argument of torch.zeros); self.rnn returns the"
-            " output of every time step, (batch, seq_len, hidden_size), and the last hidden state;"
-            " self.fc reads the last step's (batch, hidden_size) slice of that output (look up tensor"
-            " indexing with negative indices))"
+            " (hint: the recurrence needs a starting state for every sequence, and tensors that"
+            " compute together must live on one device; the classifier should read the state that has"
+            " seen the whole sequence. Look up what torch.nn.RNN takes and returns, the device"
+            " argument of torch.zeros, and indexing)"
         )
 
 
@@ -145,17 +145,15 @@ def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=No
     module: clipping goes after backpropagation and before the step; it tames
     exploding gradients.
     """
-    # Hint: gradients add up over backward calls until cleared (look up Optimizer.zero_grad); the criterion
-    #   takes the raw logits (batch, n_classes) and the int64 targets (batch,); Tensor.backward, then, only
-    #   when max_grad_norm is given, torch.nn.utils.clip_grad_norm_, then Optimizer.step; a Python number
-    #   comes out of a one-element tensor with Tensor.item.
+    # Hint: backward adds new gradients to those already in .grad; clipping can only act on gradients that
+    #   exist and are not used yet. Look up Optimizer.zero_grad, Tensor.backward,
+    #   torch.nn.utils.clip_grad_norm_, Optimizer.step and Tensor.item.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: training_step"
-        " (hint: gradients add up over backward calls until cleared (look up Optimizer.zero_grad);"
-        " the criterion takes the raw logits (batch, n_classes) and the int64 targets (batch,);"
-        " Tensor.backward, then, only when max_grad_norm is given, torch.nn.utils.clip_grad_norm_,"
-        " then Optimizer.step; a Python number comes out of a one-element tensor with Tensor.item)"
+        " (hint: backward adds new gradients to those already in .grad; clipping can only act on"
+        " gradients that exist and are not used yet. Look up Optimizer.zero_grad, Tensor.backward,"
+        " torch.nn.utils.clip_grad_norm_, Optimizer.step and Tensor.item)"
     )
 
 
@@ -180,17 +178,15 @@ def train(model, inputs, targets, *, epochs=100, lr=0.01, max_grad_norm=None, de
     with learning rate ``lr``, made once for the whole run, and cross-entropy
     loss (``nn.CrossEntropyLoss``).
     """
-    # Hint: device None means where the model's parameters already are (look up Module.parameters); move
-    #   the model and both tensors there (Module.to, Tensor.to); make one torch.optim.Adam with learning
-    #   rate lr and one nn.CrossEntropyLoss before the loop, then call training_step once per epoch and
-    #   collect the floats it returns.
+    # Hint: everything that computes together lives on one device; an optimizer keeps state across steps
+    #   (Adam's running averages). Look up Module.parameters, Module.to, Tensor.to, torch.optim.Adam and
+    #   nn.CrossEntropyLoss.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: train"
-        " (hint: device None means where the model's parameters already are (look up"
-        " Module.parameters); move the model and both tensors there (Module.to, Tensor.to); make one"
-        " torch.optim.Adam with learning rate lr and one nn.CrossEntropyLoss before the loop, then"
-        " call training_step once per epoch and collect the floats it returns)"
+        " (hint: everything that computes together lives on one device; an optimizer keeps state"
+        " across steps (Adam's running averages). Look up Module.parameters, Module.to, Tensor.to,"
+        " torch.optim.Adam and nn.CrossEntropyLoss)"
     )
 
 
@@ -208,15 +204,14 @@ def predict(model, inputs):
     Put the model in evaluation mode (``Module.eval``) and compute without
     tracking gradients (``torch.no_grad``).
     """
-    # Hint: evaluation mode (look up Module.eval) and no gradient graph (look up torch.no_grad); the logits
-    #   are (batch, n_classes), and the class of a sequence is the index of its largest logit along
-    #   dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,).
+    # Hint: some layers behave differently while training, and predicting needs no gradients; the logits
+    #   are (batch, n_classes). Look up Module.eval, torch.no_grad and torch.argmax (its dim argument).
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: predict"
-        " (hint: evaluation mode (look up Module.eval) and no gradient graph (look up torch.no_grad);"
-        " the logits are (batch, n_classes), and the class of a sequence is the index of its largest"
-        " logit along dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,))"
+        " (hint: some layers behave differently while training, and predicting needs no gradients;"
+        " the logits are (batch, n_classes). Look up Module.eval, torch.no_grad and torch.argmax (its"
+        " dim argument))"
     )
 
 
@@ -246,18 +241,14 @@ def rnn_forward_manual(x, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
     torch operations (no in-place writes into a tensor made beforehand, no
     ``detach``).
     """
-    # Hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of that shape;
-    #   for each t, x_t is x's (batch, input_size) slice at step t and the new h is the docstring's formula
-    #   (look up torch.tanh and the @ operator); keep every h, join them along dimension 1 (look up
-    #   torch.stack) and give h_n back its layer dimension (look up Tensor.unsqueeze).
+    # Hint: each step feeds its state into the next, so the steps run in order, and autograd must see every
+    #   operation. Look up torch.tanh, the @ operator (matrix product), torch.stack and Tensor.unsqueeze.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: rnn_forward_manual"
-        " (hint: h starts as h0 without its layer dimension, (batch, hidden_size), or as zeros of"
-        " that shape; for each t, x_t is x's (batch, input_size) slice at step t and the new h is the"
-        " docstring's formula (look up torch.tanh and the @ operator); keep every h, join them along"
-        " dimension 1 (look up torch.stack) and give h_n back its layer dimension (look up"
-        " Tensor.unsqueeze))"
+        " (hint: each step feeds its state into the next, so the steps run in order, and autograd"
+        " must see every operation. Look up torch.tanh, the @ operator (matrix product), torch.stack"
+        " and Tensor.unsqueeze)"
     )
 
 
@@ -273,28 +264,75 @@ def hidden_gradient_norms(model, x, targets):
     Returns:
         float tensor ``(seq_len,)``: entry ``t`` is the norm, over the batch and
         the hidden units, of the gradient of the loss with respect to the
-        hidden state ``h_t``, where the loss is the cross-entropy of
-        ``model.fc`` applied to the last hidden state (starting from zeros).
+        hidden state ``h_t`` (the state after step ``t``, ``t = 0`` the first).
+        The loss is the mean cross-entropy over the batch (the default
+        reduction of ``nn.functional.cross_entropy`` and
+        ``nn.CrossEntropyLoss``) of ``model.fc`` applied to the last hidden
+        state, the recurrence starting from zeros.
 
     Run the recurrence yourself (as in ``rnn_forward_manual``) with the
     RNN's own weights, so that every ``h_t`` is a tensor you hold. For an
     untrained network and a long sequence the first entries come out orders of
     magnitude smaller than the last: the vanishing gradient the module warns
-    about. (Training on this exercise's task, which needs a long memory,
-    teaches the network to keep them larger.)
+    about. ``gradient_factors`` measures why.
     """
-    # Hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with model.rnn's
-    #   weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps its .grad only when
-    #   asked (look up Tensor.retain_grad); the loss is the cross-entropy of model.fc on the last h (look
-    #   up nn.functional.cross_entropy); after one backward, each h_t.grad's norm is one entry.
+    # Hint: autograd keeps the gradient of an intermediate tensor only when asked, and one backward pass
+    #   reaches every h_t at once. Look up Tensor.retain_grad (or torch.autograd.grad),
+    #   nn.functional.cross_entropy and Tensor.norm; model.rnn keeps its weights as weight_ih_l0 and so on.
     # YOUR CODE HERE
     raise NotImplementedError(
         "not implemented yet: hidden_gradient_norms"
-        " (hint: run the recurrence of rnn_forward_manual from zeros (batch, hidden_size) with"
-        " model.rnn's weight_ih_l0, weight_hh_l0, bias_ih_l0 and bias_hh_l0; a non-leaf tensor keeps"
-        " its .grad only when asked (look up Tensor.retain_grad); the loss is the cross-entropy of"
-        " model.fc on the last h (look up nn.functional.cross_entropy); after one backward, each"
-        " h_t.grad's norm is one entry)"
+        " (hint: autograd keeps the gradient of an intermediate tensor only when asked, and one"
+        " backward pass reaches every h_t at once. Look up Tensor.retain_grad (or"
+        " torch.autograd.grad), nn.functional.cross_entropy and Tensor.norm; model.rnn keeps its"
+        " weights as weight_ih_l0 and so on)"
+    )
+
+
+def gradient_factors(model, x, targets):
+    """Why the gradient vanishes, or explodes: each step back in time, measured and bounded.
+
+    Args:
+        model, x, targets: as for ``hidden_gradient_norms``.
+
+    Returns:
+        ``(factors, bounds)``, two float tensors of shape ``(seq_len - 1,)``:
+
+        * ``factors[t] = |dL/dh_t| / |dL/dh_(t+1)|``, from
+          ``hidden_gradient_norms``: how much the gradient's norm changes in
+          one step back in time (below 1 it shrinks, above 1 it grows).
+        * ``bounds[t]``: the most that step back can multiply it by. Going back
+          from ``h_(t+1)`` to ``h_t`` multiplies each sequence's gradient by
+          the transpose of that step's Jacobian,
+          ``dh_(t+1)/dh_t = diag(1 - h_(t+1)^2) W_hh`` (``1 - tanh^2`` is the
+          slope of tanh), and a matrix stretches a vector by at most its
+          spectral norm, its largest singular value. ``bounds[t]`` is the
+          largest of these spectral norms over the batch, so
+          ``factors[t] <= bounds[t]`` always.
+
+    What they show: tanh's slope is at most 1, so no bound exceeds the
+    spectral norm of ``W_hh``, and the gradient can grow going back only where
+    that norm is above 1. A freshly initialised network has ``||W_hh||_2``
+    near 1, and its factors come out far below their bounds, about 0.5: the
+    gradient halves at every step back, and over 60 steps it vanishes
+    (``0.5^60`` is about ``1e-18``). Scale ``W_hh`` up and the factors pass
+    1: the gradient grows at every step back and, over a long sequence,
+    explodes. Training on this task moves the same way: to carry a running
+    total, the network learns a ``W_hh`` that keeps the signal (its spectral
+    norm ends near 2), the factors come out above 1, and the norms grow going
+    back in time. Gradients that can grow are what ``clip_grad_norm_`` in
+    ``training_step`` caps.
+    """
+    # Hint: a step back multiplies the gradient by the transposed Jacobian of the step, whose size the
+    #   slope of tanh and W_hh decide. Look up broadcasting, torch.linalg.matrix_norm (its ord argument)
+    #   and Tensor.amax; rnn_forward_manual and hidden_gradient_norms give you the states and the norms.
+    # YOUR CODE HERE
+    raise NotImplementedError(
+        "not implemented yet: gradient_factors"
+        " (hint: a step back multiplies the gradient by the transposed Jacobian of the step, whose"
+        " size the slope of tanh and W_hh decide. Look up broadcasting, torch.linalg.matrix_norm (its"
+        " ord argument) and Tensor.amax; rnn_forward_manual and hidden_gradient_norms give you the"
+        " states and the norms)"
     )
 
 
@@ -309,10 +347,18 @@ if __name__ == "__main__":
     test_inputs, test_targets = make_dataset(seed=1)
     accuracy = (predict(model, test_inputs) == test_targets).float().mean().item()
     print(f"Held-out accuracy: {accuracy:.2f}")
-    # Part 2: the gradient reaching the first and the last hidden state, short and long sequences.
-    # Untrained, it vanishes over 60 steps; training on this task teaches the network to keep it.
+    # Part 2: the gradient reaching the first and the last hidden state, short and long sequences, and
+    # the mean factor of a step back in time against its mean bound (see gradient_factors).
+    torch.manual_seed(1)
     untrained = SimpleRNN(input_size=4, hidden_size=16, output_size=2)
-    for name, network in (("untrained", untrained), ("trained", model)):
+    amplified = SimpleRNN(input_size=4, hidden_size=16, output_size=2)
+    amplified.load_state_dict(untrained.state_dict())
+    with torch.no_grad():
+        amplified.rnn.weight_hh_l0.mul_(3.0)
+    for name, network in (("untrained", untrained), ("trained", model), ("W_hh x 3", amplified)):
         for length in (10, 60):
-            norms = hidden_gradient_norms(network, *make_dataset(64, seq_len=length, seed=2))
-            print(f"{name:9} seq_len {length}: |dL/dh_0| = {norms[0]:.2e}, |dL/dh_last| = {norms[-1]:.2e}")
+            data = make_dataset(64, seq_len=length, seed=2)
+            norms = hidden_gradient_norms(network, *data)
+            factors, bounds = gradient_factors(network, *data)
+            print(f"{name:9} seq_len {length}: |dL/dh_0| = {norms[0]:.2e}, |dL/dh_last| = {norms[-1]:.2e}; "
+                  f"a step back: factor {factors.mean():.2f}, bound {bounds.mean():.2f}")

@@ -9,15 +9,18 @@ mistake. Each function is checked on its own, whatever state the others are in:
 * ``training_step``, ``train`` and ``predict`` on a small model of another
   kind (an average over time, then a perceptron): they take any model;
 * ``train`` with a stand-in that records how ``training_step`` is called;
-* part 2 against ``nn.RNN`` itself, with the same weights.
+* ``rnn_forward_manual`` against ``nn.RNN`` itself, with the same weights, and
+  ``hidden_gradient_norms`` and ``gradient_factors`` against stored numbers
+  (``gradient_factors`` with stand-ins that look up the stored norms and states,
+  so that it is checked on its own too).
 """
 
 from __future__ import annotations
 
 import pytest
 import torch
-from _expected import FORWARD_INPUT, FORWARD_LOGITS, FORWARD_SIZES
-from _feedback import NOT_IMPLEMENTED_PREFIX, expect, fill_fixed, fixed, shape
+from _expected import FORWARD_INPUT, FORWARD_LOGITS, FORWARD_SIZES, PART2
+from _feedback import NOT_IMPLEMENTED_PREFIX, FixedLayers, expect, fill_fixed, fixed, part2_data, shape
 from _hints import HINTS
 from torch import nn
 
@@ -29,7 +32,7 @@ def _attach_layers(module, n_in, n_hidden, n_out):
     module.hidden_size = n_hidden
     module.rnn = nn.RNN(n_in, n_hidden, batch_first=True)
     module.fc = nn.Linear(n_hidden, n_out)
-    return fill_fixed(module)
+    return fill_fixed(module, layers=("rnn", "fc"))  # a state of your own (a learned h0) keeps its values
 
 
 def _layers(rnn, n_in=INPUT, n_hidden=HIDDEN, n_out=OUTPUT):
@@ -64,18 +67,9 @@ class _MeanPool(nn.Module):
         return self.out(torch.tanh(self.hidden(x.mean(dim=1)) * 3.0))
 
 
-class _Layers(nn.Module):
-    """What hidden_gradient_norms reads, ``model.rnn`` and ``model.fc``, and no forward of its own."""
-
-    def __init__(self, n_in=4, n_hidden=6, n_out=2):
-        super().__init__()
-        _attach_layers(self, n_in, n_hidden, n_out)
-
-    def forward(self, x):
-        raise RuntimeError("this test model has no forward: compute with model.rnn's weights and model.fc")
-
-
-def _data(n=32, seq_len=6, n_in=4, seed=0):
+def _data(n=300, seq_len=6, n_in=4, seed=0):
+    """Sequences of the exercise's task: more than any usual mini-batch, so that a train that steps on
+    mini-batches shows it (the exercise takes one full-batch step per epoch)."""
     generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(n, seq_len, n_in, generator=generator)
     targets = (inputs[:, :, 0].sum(dim=1) > 0).long()
@@ -215,24 +209,25 @@ def test_forward_keeps_h0_on_the_input_device(rnn):
 # --- training_step -------------------------------------------------------------
 
 
-def _one_step(rnn, *, lr=0.5, max_grad_norm=None, stale=False):
-    """The student's training_step once, with SGD, on _MeanPool.
+def _one_step(rnn, *, lr=0.5, max_grad_norm=None, stale=False, criterion=None):
+    """The student's training_step once, with SGD, on _MeanPool (with plain cross-entropy unless
+    another ``criterion`` is given).
 
     Returns what it returned, how the parameters moved, the true gradient of the
     batch's loss at the start and that loss.
     """
+    criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
     model = _MeanPool()
     inputs, targets = _data()
     parameters = list(model.parameters())
-    start_loss = nn.functional.cross_entropy(model(inputs), targets)
+    start_loss = criterion(model(inputs), targets)
     gradient = _flat(torch.autograd.grad(start_loss, parameters))
     before = _flat(parameters)
     if stale:  # gradients left over from an earlier batch, as after a previous step
         for parameter in parameters:
             parameter.grad = torch.full_like(parameter, 0.25)
     optimizer = torch.optim.SGD(parameters, lr=lr)
-    returned = rnn.training_step(model, inputs, targets, nn.CrossEntropyLoss(), optimizer,
-                                 max_grad_norm=max_grad_norm)
+    returned = rnn.training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=max_grad_norm)
     return returned, _flat(parameters) - before, gradient, start_loss.item()
 
 
@@ -264,6 +259,19 @@ def test_training_step_takes_a_descent_step(rnn):
         torch.allclose(change, -lr * gradient, atol=1e-5, rtol=1e-3),
         "training_step", f"one SGD step of lr = {lr} times the batch's gradient (length "
         f"{lr * gradient.norm():.4f})", f"a step of length {change.norm():.4f}",
+        HINTS["training_step.matches_reference"],
+    )
+
+
+def test_training_step_uses_the_criterion_it_is_given(rnn):
+    lr = 0.5
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([0.4, 1.7]), label_smoothing=0.2)
+    _, change, gradient, _ = _one_step(rnn, lr=lr, criterion=weighted)
+    expect(
+        torch.allclose(change, -lr * gradient, atol=1e-5, rtol=1e-3),
+        "training_step", "one SGD step along the gradient of the criterion it was given (here a "
+        "cross-entropy with class weights and label smoothing)",
+        f"a step of length {change.norm():.4f} where {lr * gradient.norm():.4f} was expected",
         HINTS["training_step.matches_reference"],
     )
 
@@ -570,43 +578,107 @@ def test_rnn_forward_manual_gradients_match_nn_rnn(rnn, with_h0):
 # --- hidden_gradient_norms --------------------------------------------------------------
 
 
-def _bptt_case():
-    layers = _Layers()
-    inputs, targets = _data(n=5, seq_len=8, seed=3)
-    return layers, inputs, targets
+def _part2_case(case="plain"):
+    """A network with fixed weights (W_hh scaled up in "amplified"), fixed inputs and their labels."""
+    return FixedLayers(amplified=case == "amplified"), *part2_data()
 
 
-def _norms_from_nn_rnn(layers, inputs, targets):
-    """|dLoss/dh_t| for every t from nn.RNN itself: run to step t, make h_t a leaf, run the rest from it."""
-    seq_len = inputs.shape[1]
-    norms = []
-    for t in range(seq_len):
-        with torch.no_grad():
-            _, h_t = layers.rnn(inputs[:, :t + 1])
-        leaf = h_t.clone().requires_grad_(True)
-        h_last = layers.rnn(inputs[:, t + 1:], leaf)[1] if t + 1 < seq_len else leaf
-        loss = nn.functional.cross_entropy(layers.fc(h_last[0]), targets)
-        norms.append(torch.autograd.grad(loss, leaf)[0].norm())
-    return torch.stack(norms)
+def _relative_gaps(got, want):
+    """|got - want| / |want| entry by entry, or None when got is not a tensor of want's shape."""
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return None
+    return (got.detach().double() - want).abs() / want.abs()
+
+
+def _worst(got, want, gaps) -> str:
+    t = int(gaps.argmax())
+    return f"entry {t} is {float(got[t]):.4g} where {float(want[t]):.4g} was expected"
 
 
 def test_hidden_gradient_norms_shape(rnn):
-    layers, inputs, targets = _bptt_case()
-    norms = rnn.hidden_gradient_norms(layers, inputs, targets)
+    layers, x, targets = _part2_case()
+    norms = rnn.hidden_gradient_norms(layers, x, targets)
+    seq_len = x.shape[1]
     expect(
-        isinstance(norms, torch.Tensor) and norms.is_floating_point() and tuple(norms.shape) == (8,),
-        "hidden_gradient_norms", "a float tensor of shape (8,), one norm per time step", shape(norms),
-        HINTS["bptt.shape"],
+        isinstance(norms, torch.Tensor) and norms.is_floating_point() and tuple(norms.shape) == (seq_len,),
+        "hidden_gradient_norms", f"a float tensor of shape ({seq_len},), one norm per time step",
+        shape(norms), HINTS["bptt.shape"],
     )
 
 
-def test_hidden_gradient_norms_values(rnn):
-    layers, inputs, targets = _bptt_case()
-    want = _norms_from_nn_rnn(layers, inputs, targets)
-    norms = rnn.hidden_gradient_norms(layers, inputs, targets)
-    ok = isinstance(norms, torch.Tensor) and norms.shape == want.shape
+@pytest.mark.parametrize("case", ["plain", "amplified"])
+def test_hidden_gradient_norms_values(rnn, case):
+    layers, x, targets = _part2_case(case)
+    want = torch.tensor(PART2[case]["norms"], dtype=torch.float64)
+    norms = rnn.hidden_gradient_norms(layers, x, targets)
+    gaps = _relative_gaps(norms, want)
     expect(
-        ok and torch.allclose(norms.detach().float(), want, rtol=1e-3, atol=1e-7),
-        "hidden_gradient_norms", f"|dLoss/dh_t| for t = 0..7, from {want[0]:.3g} to {want[-1]:.3g}",
-        f"from {norms[0]:.3g} to {norms[-1]:.3g}" if ok else shape(norms), HINTS["bptt.values"],
+        gaps is not None and bool((gaps <= 1e-3).all()),
+        "hidden_gradient_norms", f"({case} network) |dLoss/dh_t| for t = 0..{len(want) - 1}, from "
+        f"{want[0]:.3g} to {want[-1]:.3g}, every entry within 0.1%",
+        _worst(norms, want, gaps) if gaps is not None else shape(norms), HINTS["bptt.values"],
+    )
+
+
+# --- gradient_factors ---------------------------------------------------------------------
+
+
+def _stored_stand_ins(rnn, case, x):
+    """Stand-ins for hidden_gradient_norms and rnn_forward_manual while gradient_factors is checked:
+    they look up the stored numbers of this one case (and know nothing else), so that a mistake in
+    those functions shows in their own checks only."""
+    stored = PART2[case]
+
+    def hidden_gradient_norms(model, inputs, labels):
+        if not torch.equal(inputs.detach().float(), x):
+            raise LookupError("the visible check's hidden_gradient_norms stand-in knows only its own case")
+        return torch.tensor(stored["norms"], dtype=inputs.dtype)
+
+    def rnn_forward_manual(inputs, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
+        if h0 is not None or not torch.equal(inputs.detach().float(), x):
+            raise LookupError("the visible check's stand-in for rnn_forward_manual knows only its own case")
+        states = torch.tensor(stored["states"], dtype=inputs.dtype)
+        return states, states[:, -1:].transpose(0, 1).contiguous()
+
+    return {"hidden_gradient_norms": hidden_gradient_norms, "rnn_forward_manual": rnn_forward_manual}
+
+
+def _factors_and_bounds(rnn, case):
+    layers, x, targets = _part2_case(case)
+    stand_ins = _stored_stand_ins(rnn, case, x)
+    originals = {name: getattr(rnn, name) for name in stand_ins}
+    for name, stand_in in stand_ins.items():
+        setattr(rnn, name, stand_in)
+    try:
+        result = rnn.gradient_factors(layers, x, targets)
+    finally:
+        for name, original in originals.items():
+            setattr(rnn, name, original)
+    pair = isinstance(result, tuple) and len(result) == 2
+    return (result if pair else (None, None)), result
+
+
+@pytest.mark.parametrize("case", ["plain", "amplified"])
+def test_gradient_factors_per_step(rnn, case):
+    (factors, _), result = _factors_and_bounds(rnn, case)
+    want = torch.tensor(PART2[case]["factors"], dtype=torch.float64)
+    gaps = _relative_gaps(factors, want)
+    expect(
+        gaps is not None and bool((gaps <= 1e-3).all()),
+        "gradient_factors", f"({case} network) factors |dL/dh_t| / |dL/dh_(t+1)| of shape ({len(want)},), "
+        f"from {want[0]:.3g} to {want[-1]:.3g}",
+        _worst(factors, want, gaps) if gaps is not None else shape(result), HINTS["factors.per_step"],
+    )
+
+
+@pytest.mark.parametrize("case", ["plain", "amplified"])
+def test_gradient_factors_bounds(rnn, case):
+    (factors, bounds), result = _factors_and_bounds(rnn, case)
+    want = torch.tensor(PART2[case]["bounds"], dtype=torch.float64)
+    gaps = _relative_gaps(bounds, want)
+    expect(
+        gaps is not None and bool((gaps <= 1e-3).all()),
+        "gradient_factors", f"({case} network) bounds, the largest spectral norm of diag(1 - h_(t+1)^2) W_hh "
+        f"over the batch, of shape ({len(want)},), from {want[0]:.3g} to {want[-1]:.3g}",
+        _worst(bounds, want, gaps) if gaps is not None else shape(result), HINTS["factors.bounds"],
     )

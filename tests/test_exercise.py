@@ -20,12 +20,13 @@ from tests.variants import (
     FORWARD,
     INLINE_TRAIN,
     SOLUTION,
+    TRAIN_BODY,
     edit,
 )
 
-VISIBLE_TESTS = 25  # parametrised cases included
+VISIBLE_TESTS = 31  # parametrised cases included
 FUNCTIONS = ["SimpleRNN.__init__", "SimpleRNN.forward", "training_step", "train", "predict",
-             "rnn_forward_manual", "hidden_gradient_norms"]
+             "rnn_forward_manual", "hidden_gradient_norms", "gradient_factors"]
 EXERCISES = ROOT / "exercises"
 
 STEP_TAIL = """    if max_grad_norm is not None:
@@ -33,6 +34,16 @@ STEP_TAIL = """    if max_grad_norm is not None:
     optimizer.step()
 """
 MANUAL_STEP = "        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
+
+MINI_BATCHES = """    losses = []
+    for _ in range(epochs):
+        epoch = []
+        for start in range(0, len(inputs), 32):
+            epoch.append(training_step(model, inputs[start:start + 32], targets[start:start + 32], criterion,
+                                       optimizer, max_grad_norm))
+        losses.append(sum(epoch) / len(epoch))
+    return losses
+"""
 
 # Mistakes: (the variant, the visible test that must catch it, the hidden check whose hint it must
 # print, or None where the line is the error the code raised).
@@ -117,12 +128,24 @@ MISTAKES = {
                                "test_rnn_forward_manual_gradients_match_nn_rnn[True]", "manual.gradients"),
     "bptt_sum_not_norm": (edit(("    return torch.stack([state.grad.norm() for state in states])",
                                 "    return torch.stack([state.grad.sum() for state in states])")),
-                          "test_hidden_gradient_norms_values", "bptt.values"),
+                          "test_hidden_gradient_norms_values[plain]", "bptt.values"),
     "bptt_list": (edit(("    return torch.stack([state.grad.norm() for state in states])",
                         "    return [state.grad.norm() for state in states]")),
                   "test_hidden_gradient_norms_shape", "bptt.shape"),
     "bptt_no_retain_grad": (edit((BPTT_LOOP, BPTT_LOOP.replace("        h.retain_grad()\n", ""))),
-                            "test_hidden_gradient_norms_values", None),
+                            "test_hidden_gradient_norms_values[plain]", None),
+    "step_ignores_criterion": (edit(("    loss = criterion(outputs, targets)", "    loss = nn.CrossEntropyLoss()(outputs, targets)")),
+                               "test_training_step_uses_the_criterion_it_is_given",
+                               "training_step.matches_reference"),
+    "train_mini_batches": (edit((TRAIN_BODY, MINI_BATCHES)),
+                           "test_train_runs_one_training_step_per_epoch_with_adam", "train.matches_reference"),
+    "bptt_random_start": (edit(("    h = x.new_zeros(x.shape[0], rnn.hidden_size)\n",
+                                "    h = torch.randn(x.shape[0], rnn.hidden_size)\n")),
+                          "test_hidden_gradient_norms_values[plain]", "bptt.values"),
+    "factors_upside_down": (edit(("    return norms[:-1] / norms[1:], bounds", "    return norms[1:] / norms[:-1], bounds")),
+                            "test_gradient_factors_per_step[plain]", "factors.per_step"),
+    "bounds_slope_of_h_t": (edit(("        slopes = 1 - out[:, 1:] ** 2", "        slopes = 1 - out[:, :-1] ** 2")),
+                            "test_gradient_factors_bounds[amplified]", "factors.bounds"),
     # An error that is not about devices is reported as that error, not blamed on the device.
     "h0_sized_from_time": (edit(("torch.zeros(1, x.size(0), self.hidden_size", "torch.zeros(1, x.size(1), self.hidden_size")),
                            "test_forward_keeps_h0_on_the_input_device", None),
@@ -258,7 +281,19 @@ def test_a_hint_may_run_over_several_comment_lines():
 
 def test_every_stub_hint_names_something_to_look_up():
     for region in stubgen.find_regions(SOLUTION):
-        assert "look up" in region.hint, region.function
+        assert "look up" in region.hint.lower(), region.function
+
+
+def test_stub_hints_give_the_concept_not_the_recipe():
+    """A stub's hint says what to understand and what to look up; the step-by-step recipe (which
+    call, in which order) is the failing check's hint, shown once the student has tried."""
+    checks = [*CHECKS, *PART2_CHECKS]
+    for region in stubgen.find_regions(SOLUTION):
+        hint = region.hint
+        assert len(hint) <= 300 and "Look up" in hint, (region.function, len(hint))
+        assert not re.search(r"\bthen\b", hint), (region.function, hint)
+        mine = [c.hint for c in checks if c.function == region.function]
+        assert mine and all(c not in hint for c in mine), region.function
 
 
 @pytest.mark.parametrize(
@@ -314,8 +349,8 @@ def test_no_file_students_get_contains_an_answer(name):
 
 def test_the_check_fails_when_a_hint_gives_the_answer():
     leaky = SOLUTION.replace(
-        "dimension 1 (look up torch.argmax): an int64 tensor of shape (batch,).",
-        "dimension 1: model(inputs).argmax(dim=1).",
+        "Look up Module.eval, torch.no_grad and torch.argmax (its dim argument).",
+        "Write: model(inputs).argmax(dim=1).",
     )
     assert leaky != SOLUTION
     hits = stubgen.find_answers(FRAGMENTS, stubgen.make_stubs(leaky))
@@ -370,6 +405,7 @@ def _function_of(test: str) -> str:
         "test_init": "SimpleRNN.__init__", "test_forward": "SimpleRNN.forward",
         "test_training_step": "training_step", "test_train_": "train", "test_predict": "predict",
         "test_rnn_forward_manual": "rnn_forward_manual", "test_hidden_gradient_norms": "hidden_gradient_norms",
+        "test_gradient_factors": "gradient_factors",
     }
     return next(f for prefix, f in prefixes.items() if test.startswith(prefix))
 

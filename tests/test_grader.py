@@ -13,6 +13,7 @@ import pytest
 from autograder import paths, wire
 from autograder.judge import catalogue
 from tests.conftest import ROOT, run
+from tests.grader.common import notebook_of
 
 SOLUTION = paths.SOLUTION_FILE.read_text()
 GRADED = [*catalogue.CHECKS, *catalogue.PART2_CHECKS]
@@ -34,15 +35,6 @@ def load(results):
         assert 0 <= test["score"] <= test["max_score"]
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     return data
-
-
-def notebook_of(code_cells: list[str], quiz: str | None = None) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Module 11"))
-    nb.cells.extend(nbformat.v4.new_code_cell(c) for c in code_cells)
-    if quiz is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(quiz, metadata={"tags": ["quiz-answers"]}))
-    return nbformat.writes(nb)
 
 
 SCRIPT_OUTSIDE_IPYTHON = """
@@ -480,6 +472,37 @@ def test_a_grader_fault_on_one_student_of_a_cohort_is_that_students_alone(tmp_pa
     assert "simulated fault writing results" in bob["extra_data"]["regrade_reason"]
     rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
     assert set(rows) == {"alice", "bob"}
+
+
+@pytest.mark.slow
+def test_a_results_file_that_cannot_be_written_is_that_students_alone(tmp_path):
+    # A full disk when one student's results are written: the others are graded and written, the run
+    # ends loudly (exit 1) naming the student, who is graded again by the same command later.
+    cohort, out = tmp_path / "cohort", tmp_path / "out"
+    cohort.mkdir()
+    for name in ("alice", "bob", "carol"):
+        (cohort / f"{name}.py").write_text(SOLUTION)
+    script = "\n".join([
+        "import errno, sys",
+        "from autograder import cli, results",
+        "real = results.write",
+        "def write(path, data):",
+        "    if path.name == 'bob.json':",
+        "        raise OSError(errno.ENOSPC, 'No space left on device')",
+        "    return real(path, data)",
+        "results.write = write",
+        f"sys.exit(cli.main(['grade-all', {str(cohort)!r}, '--out', {str(out)!r}, '--no-feedback', '--no-quiz']))",
+    ])
+    proc = run([sys.executable, "-c", script])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert "results for bob not written: No space left on device" in said
+    assert "RESULTS NOT WRITTEN for 1 student(s) bob" in said
+    assert sorted(p.name for p in out.glob("*.json")) == ["alice.json", "carol.json"]
+    assert load(out / "carol.json")["score"] == CODE_TOTAL
+    again = run([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out), "--no-feedback",
+                 "--no-quiz"])
+    assert again.returncode == 0 and "1 graded, 2 skipped" in again.stderr, again.stderr
 
 
 @pytest.mark.slow

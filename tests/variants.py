@@ -47,7 +47,7 @@ CORRECT = {
 """)),
     "model_zero_grad": edit(("    optimizer.zero_grad()\n", "    model.zero_grad()\n")),
     "zero_grad_keep_tensors": edit(("    optimizer.zero_grad()\n", "    optimizer.zero_grad(set_to_none=False)\n")),
-    "inference_mode": edit(("    with torch.no_grad():\n", "    with torch.inference_mode():\n")),
+    "inference_mode": edit(("    with torch.no_grad():\n        return", "    with torch.inference_mode():\n        return")),
     "keyword_arguments": edit(
         ("        self.rnn = nn.RNN(input_size, hidden_size, batch_first=True)",
          "        self.rnn = nn.RNN(input_size=input_size, hidden_size=hidden_size, batch_first=True)"),
@@ -116,6 +116,21 @@ print("trained at import:", losses[-1])
     "step_with_functional_loss_and_float": edit(
         ("    return loss.item()", "    return float(loss.detach())"),
     ),
+    # The readout applied to every step, then the last step's logits taken.
+    "fc_then_last_step": edit((FORWARD, """        h0 = torch.zeros(1, x.size(0), self.hidden_size, device=x.device)
+        out, _ = self.rnn(x, h0)
+        return self.fc(out)[:, -1]
+""")),
+    # A learned initial state made as zeros: at the weights it is judged with, forward computes the
+    # exercise's (a design choice, free of charge; a learned state made random is charged once).
+    "learned_zero_h0": edit(
+        ("        self.fc = nn.Linear(hidden_size, output_size)\n",
+         "        self.fc = nn.Linear(hidden_size, output_size)\n"
+         "        self.h0 = nn.Parameter(torch.zeros(1, 1, hidden_size))\n"),
+        (FORWARD, """        h0 = self.h0.expand(1, x.size(0), self.hidden_size).contiguous()
+        out, _ = self.rnn(x, h0)
+        return self.fc(out[:, -1, :])
+""")),
     "device_with_fallback": edit(
         ("    if device is None:\n        device = next(model.parameters()).device\n",
          "    device = torch.device(device) if device is not None else next(model.parameters()).device\n"),
@@ -158,7 +173,67 @@ BPTT_LOOP = """        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih
     return torch.stack([state.grad.norm() for state in states])
 """
 
+FACTORS_BODY = """    norms = hidden_gradient_norms(model, x, targets).detach()
+    rnn = model.rnn
+    with torch.no_grad():
+        out, _ = rnn_forward_manual(x, rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+        slopes = 1 - out[:, 1:] ** 2
+        jacobians = slopes.unsqueeze(-1) * rnn.weight_hh_l0
+        bounds = torch.linalg.matrix_norm(jacobians, ord=2).amax(dim=0)
+    return norms[:-1] / norms[1:], bounds
+"""
+BPTT_BODY = """    rnn = model.rnn
+    h = x.new_zeros(x.shape[0], rnn.hidden_size)
+    states = []
+    for t in range(x.shape[1]):
+""" + BPTT_LOOP
+
 CORRECT_PART2 = {
+    # Every state written into a preallocated out (autograd follows the in-place writes).
+    "manual_preallocated_out": edit((MANUAL_BODY, """    batch, seq_len, _ = x.shape
+    h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]
+    out = x.new_zeros(batch, seq_len, weight_hh.shape[0])
+    for t in range(seq_len):
+        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        out[:, t] = h
+    return out, h.unsqueeze(0)
+""")),
+    # F.tanh, torch.addmm and F.linear; zeros made in the default dtype; h_n sliced from out.
+    "manual_functional_tanh_and_addmm": edit((MANUAL_BODY, """    F = torch.nn.functional
+    h = torch.zeros(x.size(0), weight_hh.size(0)) if h0 is None else h0.squeeze(0)
+    states = []
+    for t in range(x.size(1)):
+        h = F.tanh(torch.addmm(bias_ih, x[:, t], weight_ih.t()) + F.linear(h, weight_hh, bias_hh))
+        states.append(h)
+    out = torch.stack(states, 1)
+    return out, out[:, -1:].transpose(0, 1)
+""")),
+    # hidden_gradient_norms calling the student's own rnn_forward_manual one step at a time.
+    "bptt_reuses_the_manual_step": edit((BPTT_BODY, """    rnn = model.rnn
+    h = x.new_zeros(1, x.shape[0], rnn.hidden_size)
+    states = []
+    for t in range(x.shape[1]):
+        _, h = rnn_forward_manual(x[:, t:t + 1], rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0,
+                                  rnn.bias_hh_l0, h0=h)
+        h.retain_grad()
+        states.append(h)
+    nn.functional.cross_entropy(model.fc(h[0]), targets).backward()
+    return torch.stack([state.grad.norm() for state in states])
+""")),
+    # gradient_factors with a loop of its own, einsum for the Jacobians and svdvals for their norms.
+    "factors_own_loop_and_svdvals": edit((FACTORS_BODY, """    norms = hidden_gradient_norms(model, x, targets)
+    w_ih, w_hh = model.rnn.weight_ih_l0.detach(), model.rnn.weight_hh_l0.detach()
+    b = model.rnn.bias_ih_l0.detach() + model.rnn.bias_hh_l0.detach()
+    h = torch.zeros(x.shape[0], w_hh.shape[0])
+    bounds = []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ w_ih.T + h @ w_hh.T + b)
+        if t > 0:
+            jacobian = torch.einsum("bi,ij->bij", 1 - h * h, w_hh)
+            bounds.append(torch.linalg.svdvals(jacobian)[:, 0].max())
+    factors = torch.tensor([norms[t] / norms[t + 1] for t in range(len(norms) - 1)])
+    return factors, torch.stack(bounds)
+""")),
     # torch.nn.functional.linear, squeeze(0) for h0, unsqueeze-and-cat instead of stack, h_n from out.
     "manual_linear_and_cat": edit((MANUAL_BODY, """    hidden = weight_hh.shape[0]
     h = torch.zeros(x.shape[0], hidden, dtype=x.dtype) if h0 is None else h0.squeeze(0)

@@ -368,7 +368,8 @@ def _summary(out: Path, graded: list[dict], skipped: list[str], results_key: byt
         maximum = everyone[0]["extra_data"]["max_score"]
         console.print(Text(f"{len(everyone)} students: mean {sum(scores) / len(scores):.1f}, "
                            f"min {min(scores):g}, max {max(scores):g} (out of {maximum:g})", style="bold"))
-        missed = Counter(t["name"] for r in everyone for t in r["tests"] if t["status"] != "passed")
+        missed = Counter(t["name"] for r in everyone for t in r["tests"]  # root causes only
+                         if t["status"] != "passed" and not (t.get("extra_data") or {}).get("cause"))
         for name, count in missed.most_common(8):
             console.print(Text(f"  {count:>4} missed: {one_line(name, 90)}"))
         flagged = [r for r in everyone if r["extra_data"].get("status") != "graded"]

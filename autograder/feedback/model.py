@@ -68,6 +68,12 @@ class CheckView:
     passed: bool
     message: str  # the message without the hint
     hint: str
+    cause: str = ""  # a failed check: the check whose failure this one follows from ("" when a root cause)
+
+    @property
+    def root_cause(self) -> bool:
+        """A failure that is not explained by another check's."""
+        return not self.passed and not self.cause
 
 
 @dataclass
@@ -156,7 +162,8 @@ def read_test(test: dict, index: int) -> CheckView:
     message, hint = _split_hint(text(test.get("output")), text(extra.get("hint")))
     return CheckView(number=text(test.get("number")) or str(index + 1), name=text(test.get("name")),
                      check=check, function=function, group=group, part=part, score=score,
-                     max_score=max_score, passed=passed, message=message, hint=hint)
+                     max_score=max_score, passed=passed, message=message, hint=hint,
+                     cause=text(extra.get("cause"))[:80] if not passed else "")
 
 
 def _curve(value) -> tuple[list[float | None], list[int]]:

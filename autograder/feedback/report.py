@@ -41,10 +41,17 @@ class CheckStats:
     passed: int
     hint: str
     common: list[tuple[str, int]]  # most frequent failure messages (first line) and how many
+    followed: int = 0  # failures that follow from another check's (counted there, not here)
+
+    @property
+    def failed(self) -> int:
+        """Failures whose root cause is this check."""
+        return self.attempted - self.passed - self.followed
 
     @property
     def rate(self) -> float:
-        return self.passed / self.attempted if self.attempted else 0.0
+        """The share of submissions without a root-cause failure here."""
+        return (self.attempted - self.failed) / self.attempted if self.attempted else 0.0
 
 
 def check_stats(views: list[StudentView]) -> list[CheckStats]:
@@ -63,6 +70,8 @@ def check_stats(views: list[StudentView]) -> list[CheckStats]:
             s.attempted += 1
             if c.passed:
                 s.passed += 1
+            elif not c.root_cause:
+                s.followed += 1
             else:
                 if c.hint and not s.hint:
                     s.hint = c.hint
@@ -285,7 +294,9 @@ def _checks(views) -> str:
         out.append("<p>No graded submission has checks.</p></section>\n")
         return "".join(out)
     out.append("<p>Pass rate per check over the graded submissions, the most missed first, with the hint "
-               "students see. Expand a row's messages to see what students were told most often.</p>")
+               "students see. A failure is counted at its root cause: a check that failed only because "
+               "another one did (it could not be judged without it) is counted there, and shown apart. "
+               "Expand a row's messages to see what students were told most often.</p>")
     out.append('<div class="table-wrap"><table class="fixed"><colgroup><col style="width:25%">'
                '<col style="width:15%"><col style="width:6%"><col style="width:15%"><col style="width:8%">'
                '<col></colgroup><thead><tr><th scope="col">check</th>'
@@ -296,7 +307,7 @@ def _checks(views) -> str:
     for s in stats:
         if s.passed == s.attempted:
             continue
-        failed = s.attempted - s.passed
+        failed = s.failed
         detail = f'<p class="hint">{h(s.hint, 1000)}</p>' if s.hint and failed else ""
         if s.common and failed:
             detail += ("<details><summary>messages</summary><ul>"
@@ -305,7 +316,9 @@ def _checks(views) -> str:
         part = f' <span class="muted">({h(part_label(s.part))})</span>' if s.part != model.CORE else ""
         out.append(f'<tr><td>{h1(s.name, 200)}<br><span class="muted mono">{h1(s.key, 80)}</span></td>'
                    f'<td class="mono">{h1(s.function, 80)}{part}</td><td class="num">{pts(s.max_score)}</td>'
-                   f'<td>{_rate_cell(s.rate)}</td><td class="num">{failed} / {s.attempted}</td>'
+                   f'<td>{_rate_cell(s.rate)}</td><td class="num">{failed} / {s.attempted}'
+                   + (f'<br><span class="muted">+{s.followed} because of another check</span>'
+                      if s.followed else "") + '</td>'
                    f'<td>{detail}</td></tr>')
     out.append("</tbody></table></div>")
     if clean_sweep:

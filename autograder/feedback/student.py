@@ -59,13 +59,15 @@ def _status_note(v: StudentView) -> tuple[str, str] | None:
 
 
 def todo(v: StudentView) -> list[tuple[str, str, list[CheckView]]]:
-    """(part, function, failed checks) in grading order: what to fix, first things first."""
-    out = []
+    """(part, function, failed checks): what to fix, first things first. Functions in the order the
+    exercise builds them, those with a root cause first; in each, root causes before the checks that
+    failed because of them (a shape that cannot be credited until the values are right, say)."""
+    rooted, following = [], []
     for part, function, checks in model.by_function(v.checks):
-        failed = [c for c in checks if not c.passed]
+        failed = sorted((c for c in checks if not c.passed), key=lambda c: not c.root_cause)
         if failed:
-            out.append((part, function, failed))
-    return out
+            (rooted if failed[0].root_cause else following).append((part, function, failed))
+    return rooted + following
 
 
 # -- HTML ------------------------------------------------------------------------------------

@@ -53,8 +53,8 @@ HINTS: dict[str, str] = {
         "after backward the optimizer must take its step (look up Optimizer.step); never clear the "
         "gradients between backward and the step",
     "training_step.matches_reference":
-        "clear old gradients, forward, the loss from the criterion you were given on the raw logits "
-        "and the int64 targets, backward, clip when asked, step",
+        "clear old gradients, forward, the loss from the criterion argument (whatever loss it is: never one "
+        "made inside training_step) on the raw logits and the int64 targets, backward, clip when asked, step",
     "training_step.zero_grad":
         "gradients add up across backward calls: clear those left from an earlier step first "
         "(look up Optimizer.zero_grad)",
@@ -89,17 +89,31 @@ HINTS: dict[str, str] = {
         "out stacks every time step's hidden state along dimension 1: (batch, seq_len, hidden_size); "
         "h_n is the last one with a leading layer dimension: (1, batch, hidden_size)",
     "manual.values":
-        "h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh), one step at a time from h0 "
-        "(zeros of shape (1, batch, hidden_size) when h0 is None)",
+        "h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh), one step at a time in a Python loop over t "
+        "(torch.tanh and the @ operator, or nn.functional.linear), from h0 without its layer dimension, or "
+        "from zeros of shape (batch, hidden_size) when h0 is None; nn.RNN, nn.RNNCell and torch.rnn_tanh "
+        "run that loop for you, so they are not it",
     "manual.gradients":
-        "build out and h_n from the inputs with differentiable torch operations (stack or cat, no "
-        "in-place writes into a preallocated tensor, no .detach() or .item())",
+        "build out and h_n from the inputs with differentiable torch operations (torch.stack or torch.cat "
+        "of the states; writing each state into a new tensor by indexing works too): no .detach(), .data, "
+        ".item() or torch.tensor(...) of computed values, and no in-place change of a tensor a later step "
+        "reads",
     "bptt.shape":
-        "return one norm per time step: a float tensor of shape (seq_len,)",
+        "return one norm per time step: a float tensor of shape (seq_len,) (torch.stack the norms)",
     "bptt.values":
-        "keep every h_t of the recurrence, ask each to keep its gradient (look up Tensor.retain_grad), "
-        "compute the loss from self.fc on the last one, backward, and take each h_t.grad's norm over "
-        "batch and hidden units",
+        "run the recurrence of rnn_forward_manual from zeros with model.rnn's weight_ih_l0, weight_hh_l0, "
+        "bias_ih_l0 and bias_hh_l0, keeping every h_t of the loop; ask each to keep its gradient "
+        "(Tensor.retain_grad, or torch.autograd.grad on the list of states); the loss is the mean "
+        "cross-entropy of model.fc on the last h_t (nn.functional.cross_entropy); after one backward, entry "
+        "t is the norm of h_t's gradient over batch and hidden units (Tensor.norm)",
+    "factors.per_step":
+        "factor t is the norm reaching h_t divided by the norm reaching h_(t+1), from hidden_gradient_norms: "
+        "below 1 the gradient shrinks going back one step, above 1 it grows; slice the norms twice, divide",
+    "factors.bounds":
+        "the step back from h_(t+1) to h_t multiplies the gradient by the transposed Jacobian "
+        "dh_(t+1)/dh_t = diag(1 - h_(t+1)^2) W_hh, one per sequence: scale the rows of W_hh by the slopes "
+        "1 - h_(t+1)^2 (broadcasting to (batch, hidden_size, hidden_size)); its spectral norm is "
+        "torch.linalg.matrix_norm with ord=2; bound t is the largest over the batch",
 }
 
 
@@ -149,7 +163,8 @@ CHECKS: list[Check] = [
     Check("train.returns_losses", "train returns one float per epoch", 3, "train"),
     Check("train.trains_passed_model", "train trains the model it was given", 3, "train"),
     Check("train.matches_reference",
-          "train: same losses and weights as the reference (Adam, lr, CrossEntropyLoss)", 4, "train"),
+          "train: one full-batch step per epoch, with the reference's losses and weights (Adam, lr, "
+          "CrossEntropyLoss)", 4, "train"),
     Check("train.max_grad_norm", "train passes max_grad_norm on to training_step", 2, "train"),
     Check("train.loss_falls", "train: the loss falls well below its start", 4, "train"),
     Check("predict.dtype_shape", "predict returns int64 class indices of shape (batch,)", 2, "predict"),
@@ -159,16 +174,21 @@ CHECKS: list[Check] = [
 ]
 
 PART2_CHECKS: list[Check] = [
-    Check("manual.shapes", "rnn_forward_manual returns out and h_n of the right shapes", 3,
+    Check("manual.shapes", "rnn_forward_manual returns out and h_n of the right shapes", 2,
           "rnn_forward_manual", UNDER_THE_HOOD),
-    Check("manual.values", "rnn_forward_manual: same out and h_n as nn.RNN (with and without h0)", 5,
+    Check("manual.values",
+          "rnn_forward_manual: same out and h_n as nn.RNN (with and without h0), from a loop of its own", 5,
           "rnn_forward_manual", UNDER_THE_HOOD),
-    Check("manual.gradients", "rnn_forward_manual: gradients flow as through nn.RNN", 4,
+    Check("manual.gradients", "rnn_forward_manual: gradients flow back as its own forward implies", 3,
           "rnn_forward_manual", UNDER_THE_HOOD),
-    Check("bptt.shape", "hidden_gradient_norms returns one norm per time step", 2,
+    Check("bptt.shape", "hidden_gradient_norms returns one norm per time step", 1,
           "hidden_gradient_norms", UNDER_THE_HOOD),
-    Check("bptt.values", "hidden_gradient_norms: the norm of dLoss/dh_t for every time step", 6,
+    Check("bptt.values", "hidden_gradient_norms: the norm of dLoss/dh_t for every time step", 5,
           "hidden_gradient_norms", UNDER_THE_HOOD),
+    Check("factors.per_step", "gradient_factors: how much the gradient's norm changes in each step back", 2,
+          "gradient_factors", UNDER_THE_HOOD),
+    Check("factors.bounds", "gradient_factors: each step's bound, the spectral norm of diag(1 - h^2) W_hh", 2,
+          "gradient_factors", UNDER_THE_HOOD),
 ]
 
 # Only where the device exists; they carry points there and are absent elsewhere.
@@ -206,7 +226,14 @@ def available_accelerators() -> list[str]:
 
 
 class CheckFailure(AssertionError):
-    """A hidden check failed; the message is what the student reads."""
+    """A hidden check failed; the message is what the student reads.
+
+    ``cause``: the id of another check whose failure this one follows from (it could not be judged
+    because of it), so that feedback leads with the root cause and reports count root causes."""
+
+    def __init__(self, message: str, cause: str | None = None):
+        super().__init__(message)
+        self.cause = cause
 
 
 def check(check_id: str):
@@ -220,6 +247,6 @@ def check(check_id: str):
     return mark
 
 
-def expect(condition: bool, message: str) -> None:
+def expect(condition: bool, message: str, cause: str | None = None) -> None:
     if not condition:
-        raise CheckFailure(message)
+        raise CheckFailure(message, cause)

@@ -19,7 +19,7 @@ from ..sandbox.session import ProbeResult
 from .catalogue import CheckFailure
 from .expect import Expectations
 from .plan import Plan
-from .replica import Identified, Replica, StructureError, identify
+from .replica import Identified, Replica, StructureError, identify, readouts
 from .schedule import Observed
 
 MAX_OUTPUT_ELEMENTS = 1 << 16
@@ -46,6 +46,15 @@ def describe_value(value) -> str:
     if value is None:
         return "nothing"
     return f"a {value}" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def describe_start(h0: torch.Tensor) -> str:
+    """How an initial state other than zeros looks, in words."""
+    rows = h0.reshape(-1, h0.shape[-1]) if h0.dim() >= 2 else h0.reshape(1, -1)
+    same = bool((rows == rows[0]).all())
+    kind = "" if len(rows) < 2 else (
+        "the same for every sequence, " if same else "a different one per sequence, ")
+    return f"a non-zero initial state h0 ({kind}values up to {float(h0.abs().max()):.2g})"
 
 
 def shape_text(shape) -> str:
@@ -178,6 +187,18 @@ class Context:
         for case, found in identified.items():
             if found is None and outputs[case] is not None:
                 identified[case] = identify(outputs[case], candidates[case], seen_elsewhere=seen)
+        # A forward that starts from another state than zeros (random, or a learned h0 the judge
+        # filled with its own values) is identified from the state it handed self.rnn.
+        starts = {case: wire.tensor(tensors, f"{variant}.h0.{case}", max_elements=MAX_OUTPUT_ELEMENTS)
+                  for case in identified}
+        starts = {case: h0 for case, h0 in starts.items() if h0 is not None and bool(h0.abs().max() > 1e-6)}
+        for _ in range(2):  # the second round: outputs that are (nearly) constant, by what the others are
+            seen = frozenset(found.started("") for found in identified.values() if found is not None)
+            for case, h0 in starts.items():
+                if identified[case] is None and outputs[case] is not None:
+                    again = identify(outputs[case], readouts(replica, self.plan.cases[case], h0),
+                                     seen_elsewhere=seen)
+                    identified[case] = again.started(describe_start(h0)) if again is not None else None
         del cases
         info = wire.mapping(variants.get(variant))
         backward = wire.mapping(self.seen.results[wire.FORWARD].info.get("backward"))

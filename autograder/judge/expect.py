@@ -33,7 +33,7 @@ class Expectations:
         """Compute what every submission of the run will be compared with, once, up front."""
         self.forward_candidates(self.exercise_replica())
         self.forward_grads(self.exercise_replica())
-        for scenario in ("plain", "stale", "clip"):
+        for scenario in ("plain", "stale", "clip", "criterion"):
             self.step(scenario)
         self.step_gradient()
         self.predict_logits()
@@ -44,14 +44,15 @@ class Expectations:
         if part2:
             for case in ("with_h0", "no_h0"):
                 self.manual(case)
-            self.gradient_norms()
+            for scenario in self.plan.bptt["scenarios"]:
+                self.gradient_factors(scenario)
 
     # --- the student's layers, rebuilt -------------------------------------------------------
 
     def replica(self, structure: Structure) -> Replica:
         """Raises StructureError when the structure is not one torch can rebuild."""
         layers = tuple(sorted((k, tuple(sorted(v.items()))) for k, v in structure.layers.items()))
-        key = structure.entries + layers
+        key = (structure.entries, layers, structure.zeros)
         if key not in self._replicas:
             try:
                 self._replicas[key] = build_replica(structure, self.plan.weights_for(structure))
@@ -99,9 +100,17 @@ class Expectations:
 
     # --- training functions ----------------------------------------------------------------------
 
+    def criterion(self, scenario: str) -> nn.Module:
+        """The criterion training_step is given in a scenario: the judge's own in "criterion"."""
+        if scenario != "criterion":
+            return nn.CrossEntropyLoss()
+        spec = self.plan.step["criterion"]
+        return nn.CrossEntropyLoss(weight=spec["weight"], label_smoothing=spec["label_smoothing"])
+
     @cache  # noqa: B019
     def step(self, scenario: str) -> tuple[float, dict]:
-        """The reference training_step's loss and updated parameters for a scenario."""
+        """The reference training_step's loss and updated parameters for a scenario (a step that
+        ignores the criterion of "criterion" computes the "plain" scenario's)."""
         spec = self.plan.step
         model = build(MeanPoolMLP, spec["weights"])
         if scenario == "stale":
@@ -109,8 +118,8 @@ class Expectations:
                 p.grad = spec["stale"][name].clone()
         optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"])
         limit = spec["max_grad_norm"] if scenario == "clip" else None
-        loss = self.ref.training_step(model, spec["inputs"], spec["targets"], nn.CrossEntropyLoss(),
-                                      optimizer, limit)
+        loss = self.ref.training_step(model, spec["inputs"], spec["targets"],
+                                      self.criterion(scenario), optimizer, limit)
         return loss, _params(model)
 
     @cache  # noqa: B019
@@ -140,7 +149,7 @@ class Expectations:
         spec = self.plan.train
         entry = next(s for s in spec["scenarios"] if s["name"] == scenario)
         namespace: dict = {"torch": torch, "nn": nn}
-        exec(compile(plan_module.STAND_IN_SOURCE, "<stand-in>", "exec"), namespace)  # noqa: S102
+        exec(compile(spec["stand_in"], "<stand-in>", "exec"), namespace)  # noqa: S102
         model = build(MeanPoolMLP, spec["weights"])
         original = self.ref.training_step
         self.ref.training_step = namespace["training_step"]
@@ -179,44 +188,63 @@ class Expectations:
 
     @cache  # noqa: B019
     def manual(self, case: str) -> dict[str, torch.Tensor]:
-        """nn.RNN's out, h_n and gradients for the manual-recurrence case."""
+        """nn.RNN's out and h_n for the manual-recurrence case."""
         spec = self.plan.manual
         hidden, inputs = spec["weight_ih"].shape
         rnn = nn.RNN(inputs, hidden, batch_first=True)
         with torch.no_grad():
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(rnn, f"{name}_l0").copy_(spec[name])
-        x = spec["x"].clone().requires_grad_(True)
-        h0 = spec["h0"].clone().requires_grad_(True)
-        out, h_n = rnn(x, h0) if case == "with_h0" else rnn(x)
-        ((out * spec["grad_out"]).sum() + (h_n * spec["grad_h"]).sum()).backward()
-        found = {"out": out.detach(), "h_n": h_n.detach(), "g.x": x.grad}
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            found[f"g.{name}"] = getattr(rnn, f"{name}_l0").grad
-        if case == "with_h0":
-            found["g.h0"] = h0.grad
-        return found
+            out, h_n = rnn(spec["x"], spec["h0"]) if case == "with_h0" else rnn(spec["x"])
+        return {"out": out, "h_n": h_n}
 
-    @cache  # noqa: B019
-    def gradient_norms(self) -> torch.Tensor:
-        """|dL/dh_t| for every t, from nn.RNN itself: the sequence split at t, h_t made a leaf."""
+    def network(self, scenario: str, dtype=torch.float64) -> Layers:
+        """The part 2 network of a scenario ("plain" or "amplified"), in ``dtype``."""
         spec = self.plan.bptt
         model = Layers(*spec["sizes"])
-        model.load_state_dict(spec["weights"])
-        x, targets = spec["x"], spec["targets"]
+        model.load_state_dict(spec["scenarios"][scenario])
+        return model.to(dtype)
+
+    @cache  # noqa: B019
+    def gradient_norms(self, scenario: str = "plain") -> torch.Tensor:
+        """|dL/dh_t| for every t, from nn.RNN itself (the sequence split at t, h_t made a leaf), in
+        float64: the truth a float32 computation is compared with, entry by entry."""
+        spec = self.plan.bptt
+        model = self.network(scenario)
+        x, targets = spec["x"].double(), spec["targets"]
         norms = []
         for t in range(x.shape[1]):
             with torch.no_grad():
                 _, h_t = model.rnn(x[:, :t + 1])
             leaf = h_t.clone().requires_grad_(True)
-            if t + 1 < x.shape[1]:
-                _, h_last = model.rnn(x[:, t + 1:], leaf)
-            else:
-                h_last = leaf
+            h_last = model.rnn(x[:, t + 1:], leaf)[1] if t + 1 < x.shape[1] else leaf
             loss = nn.functional.cross_entropy(model.fc(h_last[0]), targets)
             (grad,) = torch.autograd.grad(loss, leaf)
             norms.append(grad.norm())
         return torch.stack(norms).detach()
+
+    @cache  # noqa: B019
+    def hidden_states(self, scenario: str = "plain") -> torch.Tensor:
+        """h_t for every t, (batch, seq_len, hidden), in float64."""
+        with torch.no_grad():
+            out, _ = self.network(scenario).rnn(self.plan.bptt["x"].double())
+        return out
+
+    @cache  # noqa: B019
+    def gradient_factors(self, scenario: str = "plain") -> tuple[torch.Tensor, torch.Tensor]:
+        """(factors, bounds), each (seq_len - 1,), in float64: factors[t] = |dL/dh_t| / |dL/dh_(t+1)|,
+        bounds[t] = the largest over the batch of the spectral norm of dh_(t+1)/dh_t =
+        diag(1 - h_(t+1)^2) W_hh, which factors[t] never exceeds."""
+        norms = self.gradient_norms(scenario)
+        return norms[:-1] / norms[1:], step_bounds(self.hidden_states(scenario),
+                                                   self.network(scenario).rnn.weight_hh_l0.detach())
+
+
+def step_bounds(states: torch.Tensor, weight_hh: torch.Tensor) -> torch.Tensor:
+    """max over the batch of ||diag(1 - h_(t+1)^2) W_hh||_2 for t = 0 .. seq_len - 2."""
+    slopes = 1 - states[:, 1:] ** 2  # (batch, seq_len - 1, hidden)
+    jacobians = slopes.unsqueeze(-1) * weight_hh  # (batch, seq_len - 1, hidden, hidden)
+    return torch.linalg.matrix_norm(jacobians, ord=2).amax(dim=0)
 
 
 def _copy_options(rnn: nn.RNNBase) -> dict:

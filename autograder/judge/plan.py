@@ -23,10 +23,21 @@ from ..worker.models import Layers, MeanPoolMLP, ModeRevealingMLP
 from . import new_seed
 from .replica import Structure, exercise_structure
 
-STAND_IN_MARK = 1000.0  # train's stand-in adds MARK * max_grad_norm to what it returns
+MAX_MANUAL_OUTPUT = 4096  # elements of out (or h_n) whose gradients are compared
 
-# The judge's training step, sent with the train probe only (after training_step has been judged).
-STAND_IN_SOURCE = f'''
+# train is judged with the judge's own training step standing in (sent with the train probe only,
+# after training_step has been judged). What it returns is marked, so that the judge can read from
+# train's list whether its values went through training_step, and which max_grad_norm it received:
+# the batch's cross-entropy + the run's TAG (drawn per run), + MARK + MARK_NORM * max_grad_norm when
+# train passed one on. Averaging marked values per epoch (mini-batches) keeps the marks.
+STAND_IN_MARK = 1000.0
+STAND_IN_MARK_NORM = 1.0e6
+PLAUSIBLE_LOSS = 50.0  # a cross-entropy of the judge's data at any weights train reaches stays below
+
+
+def stand_in_source(tag: float) -> str:
+    """The judge's training step, as source, with the run's tag."""
+    return f'''
 def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=None):
     optimizer.zero_grad()
     logits = model(inputs)
@@ -35,11 +46,44 @@ def training_step(model, inputs, targets, criterion, optimizer, max_grad_norm=No
     if max_grad_norm is not None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
     optimizer.step()
-    # What it returns does not depend on train's choice of criterion (the weights show that):
-    # the batch's cross-entropy, plus MARK * max_grad_norm when train passed one on.
-    seen = torch.nn.functional.cross_entropy(logits.detach(), targets).item()
-    return seen + ({STAND_IN_MARK!r} * max_grad_norm if max_grad_norm is not None else 0.0)
+    # What it returns does not depend on train's choice of criterion (the weights show that).
+    seen = torch.nn.functional.cross_entropy(logits.detach(), targets).item() + {tag!r}
+    if max_grad_norm is not None:
+        seen += {STAND_IN_MARK!r} + {STAND_IN_MARK_NORM!r} * max_grad_norm
+    return seen
 '''
+
+
+def unmark(value: float, tag: float, max_grad_norm: float | None) -> float:
+    """What the stand-in's return ``value`` says about the loss, given the tag and the mark."""
+    value -= tag
+    if max_grad_norm is not None:
+        value -= STAND_IN_MARK + STAND_IN_MARK_NORM * max_grad_norm
+    return value
+
+
+# The judge's rnn_forward_manual and hidden_gradient_norms, sent with the gradient_factors probe only
+# (after both have been judged): the recurrence by torch's fused op, and |dLoss/dh_t| from nn.RNN
+# itself, the sequence split at t. gradient_factors is judged with them standing in for the student's.
+PART2_STAND_IN_SOURCE = '''
+def rnn_forward_manual(x, weight_ih, weight_hh, bias_ih, bias_hh, h0=None):
+    if h0 is None:
+        h0 = x.new_zeros(1, x.shape[0], weight_hh.shape[0])
+    return torch.rnn_tanh(x, h0, [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, True)
+
+
+def hidden_gradient_norms(model, x, targets):
+    norms = []
+    for t in range(x.shape[1]):
+        with torch.no_grad():
+            _, h_t = model.rnn(x[:, :t + 1])
+        leaf = h_t.clone().requires_grad_(True)
+        h_last = model.rnn(x[:, t + 1:], leaf)[1] if t + 1 < x.shape[1] else leaf
+        loss = torch.nn.functional.cross_entropy(model.fc(h_last[0]), targets)
+        norms.append(torch.autograd.grad(loss, leaf)[0].norm())
+    return torch.stack(norms)
+'''
+PART2_STAND_INS = ("rnn_forward_manual", "hidden_gradient_norms")
 
 # Records where train put the model and the data; takes no step on the meta device.
 RECORDING_SOURCE = '''
@@ -173,7 +217,7 @@ class Plan:
 
     def weights_for(self, structure: Structure) -> dict[str, torch.Tensor]:
         """Fresh weights for a reported structure: the same structure always gets the same ones."""
-        key = structure.entries
+        key = (structure.entries, structure.zeros)
         if key not in self._structures:
             digest = hashlib.sha256(repr(key).encode()).digest()
             generator = torch.Generator().manual_seed(self.seed ^ int.from_bytes(digest[:6], "little"))
@@ -221,6 +265,10 @@ def build(make_dataset, seed: int | None = None) -> Plan:
         "lr": 0.2 + 0.6 * float(torch.rand(1, generator=g)),
         # well below the gradient's norm, so that clipping always acts
         "max_grad_norm": norm * (0.1 + 0.3 * float(torch.rand(1, generator=g))),
+        # A criterion of the judge's own, unlike the default nn.CrossEntropyLoss(): class weights
+        # and label smoothing, so that a step that ignores its criterion argument shows.
+        "criterion": {"weight": 0.3 + 2.0 * torch.rand(so, generator=g),
+                      "label_smoothing": round(0.1 + 0.2 * float(torch.rand(1, generator=g)), 4)},
     }
 
     # predict: a model whose mode and gradient tracking show in its predictions.
@@ -229,20 +277,33 @@ def build(make_dataset, seed: int | None = None) -> Plan:
     weights["train_order"], weights["grad_order"] = _orders(po, g)
     plan.predict = {"weights": weights, "inputs": inputs}
 
-    # part 2: the recurrence by hand, and the gradient norms.
+    # part 2: the recurrence by hand, its gradients, the gradient norms and their per-step factors.
     mi, mh = _distinct(g, [(2, 5), (6, 9)])
     mb, ms = _distinct(g, [(2, 4), (5, 8)])
     scale = 1.0 / mh ** 0.5
-    plan.manual = {
+    inputs = {
         "x": torch.randn(mb, ms, mi, generator=g),
         "weight_ih": _uniform(g, mh, mi, scale=scale), "weight_hh": _uniform(g, mh, mh, scale=scale),
         "bias_ih": _uniform(g, mh, scale=scale), "bias_hh": _uniform(g, mh, scale=scale),
-        "h0": torch.randn(1, mb, mh, generator=g), "grad_out": torch.randn(mb, ms, mh, generator=g),
-        "grad_h": torch.randn(1, mb, mh, generator=g),
+        "h0": torch.randn(1, mb, mh, generator=g),
+    }
+    plan.manual = {
+        **inputs,
+        # the weights of the loss <u_out, out> + <u_h, h_n> whose gradients are compared, long enough
+        # for any layout the outputs come in
+        "u_out": torch.randn(MAX_MANUAL_OUTPUT, generator=g),
+        "u_h": torch.randn(MAX_MANUAL_OUTPUT, generator=g),
+        # one direction per input for the finite differences of the student's own function
+        **{f"dir.{name}": torch.randn(value.shape, generator=g) for name, value in inputs.items()},
     }
     bi, bh, bo = _distinct(g, [(3, 5), (6, 10), (2, 3)])
-    plan.bptt = {"sizes": (bi, bh, bo), "weights": _model_weights(Layers, (bi, bh, bo), g),
-                 "x": torch.randn(6, 15, bi, generator=g), "targets": torch.randint(0, bo, (6,), generator=g)}
+    weights = _model_weights(Layers, (bi, bh, bo), g)
+    # The same network with its recurrent weights scaled up: the gradient grows going back in time.
+    amplified = dict(weights)
+    amplified["rnn.weight_hh_l0"] = weights["rnn.weight_hh_l0"] * (2.5 + float(torch.rand(1, generator=g)))
+    plan.bptt = {"sizes": (bi, bh, bo), "x": torch.randn(6, 15, bi, generator=g),
+                 "targets": torch.randint(0, bo, (6,), generator=g),
+                 "scenarios": {"plain": weights, "amplified": amplified}}
 
     # The student's whole pipeline, for the feedback's loss curve (no points).
     inputs, targets = make_dataset(n_sequences=128, seq_len=12, input_size=4,
@@ -250,14 +311,17 @@ def build(make_dataset, seed: int | None = None) -> Plan:
     plan.end_to_end = {"sizes": (4, 16, 2), "epochs": 20, "lr": 0.025, "inputs": inputs, "targets": targets,
                        "weights": exercise_structure(4, 16, 2).weights(g, 0.25)}
 
-    # train: a MeanPoolMLP learning the task, with the judge's step standing in.
+    # train: a MeanPoolMLP learning the task, with the judge's step standing in. More sequences than
+    # any usual mini-batch (32, 64, 128, 256), so that mini-batches show as several steps an epoch.
     ti, th, to = 4, 8 + int(torch.randint(0, 5, (1,), generator=g)), 2
-    inputs, targets = make_dataset(n_sequences=96, seq_len=10, input_size=ti,
-                                   seed=int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+    inputs, targets = make_dataset(n_sequences=257 + int(torch.randint(0, 64, (1,), generator=g)), seq_len=10,
+                                   input_size=ti, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
     weights = _model_weights(MeanPoolMLP, (ti, th, to), g)
     norm = _gradient_norm(MeanPoolMLP, weights, inputs, targets)
+    tag = round(200.0 + 100.0 * float(torch.rand(1, generator=g)), 6)
     plan.train = {
-        "weights": weights, "inputs": inputs, "targets": targets,
+        "weights": weights, "inputs": inputs, "targets": targets, "tag": tag,
+        "stand_in": stand_in_source(tag),
         "scenarios": [
             {"name": "main", "epochs": 20 + int(torch.randint(0, 8, (1,), generator=g)),
              "lr": round(0.03 + 0.04 * float(torch.rand(1, generator=g)), 4), "max_grad_norm": None},

@@ -40,6 +40,9 @@ class Structure:
 
     entries: tuple[tuple[str, tuple[int, ...], str], ...]
     layers: dict
+    # The model's own state outside its layers (a learnable initial state, say) that its __init__
+    # makes as zeros: the judge loads zeros there too, and random values everywhere else.
+    zeros: frozenset = frozenset()
 
     @classmethod
     def from_info(cls, info: dict) -> Structure:
@@ -60,18 +63,21 @@ class Structure:
             raise StructureError(f"{total} parameter values: too large to judge")
         reported = list(wire.mapping(info.get("layers")).items())[:8]
         layers = {wire.text(k, 40): wire.mapping(v) for k, v in reported}
-        return cls(tuple(entries), layers)
+        own = {name for name, _, _ in entries if "." not in name}
+        zeros = frozenset(n for n in wire.sequence(info.get("zero_entries"), MAX_ENTRIES) if n in own)
+        return cls(tuple(entries), layers, zeros)
 
     def shapes(self, prefix: str = "") -> dict[str, tuple[int, ...]]:
         return {n[len(prefix):]: s for n, s, _ in self.entries if n.startswith(prefix)}
 
     def weights(self, generator: torch.Generator, scale: float) -> dict[str, torch.Tensor]:
-        """Fresh values for every entry (uniform in [-scale, scale]; non-float buffers zero)."""
+        """Fresh values for every entry (uniform in [-scale, scale]; non-float buffers and the
+        model's own zero-made state zero)."""
         found = {}
         for name, shape, dtype in self.entries:
             if dtype in ("float32", "float64", "float16", "bfloat16"):
                 value = (torch.rand(shape, generator=generator) * 2 - 1) * scale
-                found[name] = value.to(getattr(torch, dtype))
+                found[name] = value.to(getattr(torch, dtype)) * (0 if name in self.zeros else 1)
             else:
                 kind = getattr(torch, dtype, None)
                 found[name] = torch.zeros(shape,
@@ -197,9 +203,11 @@ INPUTS = {
 }
 
 
-def readouts(replica: Replica, x: torch.Tensor) -> dict[tuple[str, str], torch.Tensor]:
+def readouts(replica: Replica, x: torch.Tensor,
+             h0: torch.Tensor | None = None) -> dict[tuple[str, str], torch.Tensor]:
     """(input, readout) -> fc(readout): the read-outs students write, under both readings of the
-    layer, on x as given and on x with its batch and time dimensions mixed up."""
+    layer, on x as given and on x with its batch and time dimensions mixed up; from zeros, or from
+    the initial state ``h0`` when given."""
     found = {}
     with torch.no_grad():
         for inputs, prepare in INPUTS.items():
@@ -209,8 +217,8 @@ def readouts(replica: Replica, x: torch.Tensor) -> dict[tuple[str, str], torch.T
                 continue
             for reading, layer in (("", replica.rnn_batch_first), (" (as built)", replica.rnn)):
                 try:
-                    out, h_n = layer(seen)
-                except RuntimeError:
+                    out, h_n = layer(seen) if h0 is None else layer(seen, h0.to(seen.dtype))
+                except (RuntimeError, ValueError, TypeError, AssertionError):
                     continue
                 candidates = {
                     LAST: out[:, -1, :],
@@ -230,6 +238,7 @@ class Identified:
     inputs: str  # a key of INPUTS: "" when x was used as given
     readout: str  # the read-out, e.g. LAST
     post: str  # a key of POSTS
+    start: str = ""  # "" from zeros (or no h0); else how the initial state differs
 
     @property
     def is_last_step(self) -> bool:
@@ -237,15 +246,20 @@ class Identified:
 
     @property
     def is_reference(self) -> bool:
-        return self.is_last_step and self.post == "raw logits" and not self.inputs
+        return self.is_last_step and self.post == "raw logits" and not self.inputs and not self.start
 
     def describe(self) -> str:
         text = f"self.fc of {self.readout}"
         if self.inputs:
             text += f", computed from {self.inputs}"
+        if self.start:
+            text += f", started from {self.start}"
         if self.post != "raw logits":
             text += f", with {self.post} applied"
         return text
+
+    def started(self, start: str) -> Identified:
+        return Identified(self.inputs, self.readout, self.post, start)
 
 
 def identify(y: torch.Tensor | None, candidates: dict, atol: float = 1e-4,

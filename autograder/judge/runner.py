@@ -23,6 +23,7 @@ class Outcome:
     check: Check
     passed: bool
     message: str
+    cause: str | None = None  # a failed check's root cause: another check this failure follows from
 
     @property
     def score(self) -> float:
@@ -69,7 +70,7 @@ class Runner:
         try:
             function(self.ctx)
         except CheckFailure as exc:
-            return Outcome(check, False, with_hint(check, str(exc)))
+            return Outcome(check, False, with_hint(check, str(exc)), getattr(exc, "cause", None))
         except Exception as exc:  # noqa: BLE001 - a grader fault must not cost the cohort
             self.faults.append(f"{check.id}: {type(exc).__name__}: {exc}")
             return Outcome(check, False, "not judged: the grader failed on this check; your instructor has "
@@ -79,4 +80,30 @@ class Runner:
     def run(self) -> list[Outcome]:
         for check in self.catalogue:
             self.passed(check.id)
-        return [self.outcomes[c.id] for c in self.catalogue]
+        outcomes = [self.outcomes[c.id] for c in self.catalogue]
+        return root_causes(outcomes)
+
+
+def root_causes(outcomes: list[Outcome]) -> list[Outcome]:
+    """Mark each failure's root cause. A check names its own (``CheckFailure.cause``); besides, when
+    several checks of one function fail with the very same message (the function raised, say), the
+    first of them in grading order is the root cause of the others. A cause that did not fail, or
+    that has a cause itself, is followed to a failed root."""
+    failed = {o.check.id: o for o in outcomes if not o.passed}
+    first: dict[tuple[str, str], str] = {}
+    for outcome in outcomes:
+        if outcome.passed:
+            continue
+        message = outcome.message.rsplit(". Hint: ", 1)[0]
+        key = (outcome.check.function, message)
+        if outcome.cause is None and key in first:
+            outcome.cause = first[key]
+        first.setdefault(key, outcome.check.id)
+    for outcome in failed.values():
+        seen = {outcome.check.id}
+        cause = outcome.cause
+        while cause in failed and failed[cause].cause is not None and failed[cause].cause not in seen:
+            seen.add(cause)
+            cause = failed[cause].cause
+        outcome.cause = cause if cause in failed and cause != outcome.check.id else None
+    return outcomes

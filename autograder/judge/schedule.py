@@ -3,7 +3,9 @@
 The order is part of the defence: a probe that puts answer-like code in the
 worker's memory comes after every check it could answer. The judge's own
 training step, which ``train`` is judged with, travels only with the ``train``
-probe, after ``training_step`` has been judged; part 2's container of the
+probe, after ``training_step`` has been judged; its ``rnn_forward_manual`` and
+``hidden_gradient_norms``, which ``gradient_factors`` is judged with, only with
+that probe, after both have been judged; part 2's container of the
 exercise's layers comes after forward and construction.
 
 Later requests depend on earlier answers: the structure the student's
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from .. import wire
 from ..sandbox.session import ProbeResult
 from .expect import Expectations
-from .plan import RECORDING_SOURCE, STAND_IN_SOURCE, Plan
+from .plan import PART2_STAND_IN_SOURCE, PART2_STAND_INS, RECORDING_SOURCE, Plan
 from .replica import Structure, StructureError
 
 
@@ -74,13 +76,17 @@ def run(ask, plan: Plan, expectations: Expectations, accelerators: list[str], pa
             {**own, **exercise, "x": plan.device_x}, f"{wire.DEVICE_FORWARD}@{device}")
 
     step = plan.step
+    criterion = step["criterion"]
     seen.results[wire.TRAINING_STEP] = ask(
         wire.TRAINING_STEP,
         {"scenarios": [{"name": "plain", "lr": step["lr"], "max_grad_norm": None},
                        {"name": "stale", "lr": step["lr"], "max_grad_norm": None, "stale": True},
-                       {"name": "clip", "lr": step["lr"], "max_grad_norm": step["max_grad_norm"]}]},
+                       {"name": "clip", "lr": step["lr"], "max_grad_norm": step["max_grad_norm"]},
+                       {"name": "criterion", "lr": step["lr"], "max_grad_norm": None,
+                        "criterion": {"label_smoothing": criterion["label_smoothing"]}}]},
         {**_prefixed("w.", step["weights"]), **_prefixed("stale.", step["stale"]),
-         "inputs": step["inputs"], "targets": step["targets"]}, wire.TRAINING_STEP)
+         "inputs": step["inputs"], "targets": step["targets"], "criterion.weight": criterion["weight"]},
+        wire.TRAINING_STEP)
 
     seen.results[wire.PREDICT] = ask(wire.PREDICT, {}, {**_prefixed("w.", plan.predict["weights"]),
                                                         "inputs": plan.predict["inputs"]}, wire.PREDICT)
@@ -89,10 +95,18 @@ def run(ask, plan: Plan, expectations: Expectations, accelerators: list[str], pa
         seen.results[wire.MANUAL_RNN] = ask(wire.MANUAL_RNN, {"cases": ["with_h0", "no_h0"]},
                                             dict(plan.manual), wire.MANUAL_RNN)
         bptt = plan.bptt
-        seen.results[wire.GRADIENT_NORMS] = ask(
-            wire.GRADIENT_NORMS, {"sizes": list(bptt["sizes"])},
-            {**_prefixed("w.", bptt["weights"]), "x": bptt["x"], "targets": bptt["targets"]},
-            wire.GRADIENT_NORMS)
+        networks = {"sizes": list(bptt["sizes"]), "scenarios": list(bptt["scenarios"])}
+        weights = {f"w.{scenario}.{k}": v for scenario, state in bptt["scenarios"].items()
+                   for k, v in state.items()}
+        data = {**weights, "x": bptt["x"], "targets": bptt["targets"]}
+        seen.results[wire.GRADIENT_NORMS] = ask(wire.GRADIENT_NORMS, networks, data, wire.GRADIENT_NORMS)
+        # The judge's rnn_forward_manual and hidden_gradient_norms stand in for the student's while
+        # gradient_factors is judged (a mistake there is charged once, on their checks); they travel
+        # only now.
+        seen.results[wire.GRADIENT_FACTORS] = ask(
+            wire.GRADIENT_FACTORS,
+            {**networks, "stand_in": PART2_STAND_IN_SOURCE, "replaces": list(PART2_STAND_INS)},
+            data, wire.GRADIENT_FACTORS)
 
     e2e = plan.end_to_end
     seen.results[wire.END_TO_END] = ask(
@@ -102,7 +116,7 @@ def run(ask, plan: Plan, expectations: Expectations, accelerators: list[str], pa
 
     train = plan.train
     seen.results[wire.TRAIN] = ask(
-        wire.TRAIN, {"scenarios": train["scenarios"], "stand_in": STAND_IN_SOURCE},
+        wire.TRAIN, {"scenarios": train["scenarios"], "stand_in": train["stand_in"]},
         {**_prefixed("w.", train["weights"]), "inputs": train["inputs"], "targets": train["targets"]},
         wire.TRAIN)
 

@@ -47,12 +47,21 @@ def _record(student: StudentResult, late: dict, score: float, write: bool) -> st
     changed = data != student.data
     student.data, student.score, student.late = data, score, late
     if write and changed:
-        try:
-            key = seal.load_key(create=False)  # it was sealed with it: read_one checked
-            atomic.write_json(student.path, seal.seal(data, key) if key else data)
-        except (OSError, seal.SealKeyError) as exc:
-            return (f"could not record the late penalty in {student.path.name} "
-                    f"({getattr(exc, 'strerror', None) or exc}); the export applies it all the same")
+        problem = _rewrite(student, data)
+        if problem:
+            return (f"could not record the late penalty in {student.path.name} ({problem}); "
+                    "the export applies it all the same")
+    return None
+
+
+def _rewrite(student: StudentResult, data: dict) -> str | None:
+    """Write ``data`` back over the student's file, sealed again (read_one checked the old seal with
+    this machine's key, so the new content is ours to vouch for); the problem, or None."""
+    try:
+        key = seal.load_key(create=False)
+        atomic.write_json(student.path, seal.seal(data, key) if key else data)
+    except (OSError, seal.SealKeyError) as exc:
+        return str(getattr(exc, "strerror", None) or exc)
     return None
 
 
@@ -67,10 +76,9 @@ def _remove(student: StudentResult, write: bool) -> str | None:
         data["score"] = late["score_before"]
     student.data, student.score, student.late = data, float(data["score"]), None
     if write:
-        try:
-            atomic.write_json(student.path, data)
-        except OSError as exc:
-            return f"could not remove the late penalty from {student.path.name} ({exc.strerror or exc})"
+        problem = _rewrite(student, data)
+        if problem:
+            return f"could not remove the late penalty from {student.path.name} ({problem})"
     return None
 
 

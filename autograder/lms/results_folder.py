@@ -138,11 +138,16 @@ def read_one(path: Path, key: bytes | None = None) -> StudentResult:
         raise _Malformed(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
         raise _Malformed(f"cannot be read ({exc.strerror or exc})") from None
-    return from_data(data, path)
+    student = from_data(data, path)
+    verdict = seal.check(data, key)
+    if not verdict.ok:
+        raise _Malformed(f"{verdict.why}: not trusted (regrade it with grade-all on this machine)")
+    return student
 
 
 def from_data(data: object, path: Path) -> StudentResult:
-    """A results dict as the student it describes; :class:`_Malformed` (a ValueError) when it is not one."""
+    """A results dict as the student it describes; :class:`_Malformed` (a ValueError) when it is not one.
+    Its seal is not checked here (grade-all calls this on what it is about to seal): read_one does."""
     if not isinstance(data, dict) or not isinstance(data.get("extra_data"), dict):
         raise _Malformed("not a results file (no extra_data object)")
     extra = data["extra_data"]
@@ -171,9 +176,6 @@ def from_data(data: object, path: Path) -> StudentResult:
     parts = extra.get("parts") if isinstance(extra.get("parts"), dict) else {}
     late = extra.get("late") if isinstance(extra.get("late"), dict) else None
     reason = extra.get("regrade_reason")
-    verdict = seal.check(data, key)
-    if not verdict.ok:
-        raise _Malformed(f"{verdict.why}: not trusted (regrade it with grade-all on this machine)")
     notes: list[str] = []
     return StudentResult(
         name=name, path=path, score=score, max_score=max_score, status=status,

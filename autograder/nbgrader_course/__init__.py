@@ -22,8 +22,10 @@ PLOT_CELL_MATPLOTLIB = 2  # how often its source names matplotlib (tested agains
 # "Can I modify the notebook behavior during autograding or validation?"). The cells that only show
 # the student something (the visible checks, the training demo, the plot) skip themselves then:
 # grading reads nothing from them, and nbgrader stops paying for them. The project's own grader
-# skips them by their grade ids (autograder/worker/load.py).
+# skips them by their grade ids (autograder/worker/load.py); ``__name__`` keeps them from running
+# in a notebook downloaded as a .py and imported, as the solution's own closing block does.
 SKIPPED_WHILE_NBGRADER_RUNS = """\
 import os
 
-if not os.environ.get("NBGRADER_EXECUTION"):  # skipped while nbgrader grades or validates"""
+# Runs in Jupyter; not while nbgrader grades or validates, nor in a copy imported as a module.
+if __name__ == "__main__" and not os.environ.get("NBGRADER_EXECUTION"):"""

@@ -175,8 +175,12 @@ Recurrent neural networks (RNNs) loop their connections back onto themselves: at
 time step the network reads one input and its own hidden state from the step before.
 That hidden state is a *memory* of earlier inputs, which is what sequence tasks (time
 series, text, speech) need. RNNs are trained with backpropagation through time, and
-long sequences bring vanishing and exploding gradients: gradient clipping, LSTM or GRU
-cells and optimisers such as Adam help.
+long sequences bring vanishing and exploding gradients. The module's tip lists gradient
+clipping, LSTM or GRU cells and optimisers such as Adam against them; they do not act on
+the same problem. Clipping caps gradients that explode; gated cells (LSTM, GRU) let the
+gradient survive many steps, against vanishing; an adaptive optimiser such as Adam
+rescales each step, but cannot bring back a gradient that has vanished. Part 2 has you
+measure both problems.
 
 In this assignment you build the module's `SimpleRNN`, train it on a task where memory
 matters, and answer the module's quiz.
@@ -255,11 +259,21 @@ PLOT_INTRO = """\
 The cell below runs your `hidden_gradient_norms` on an untrained `SimpleRNN` for a
 short sequence (10 steps) and a long one (60 steps), and plots the norms on a log
 scale. Read the long curve from right to left: every step back in time multiplies
-the gradient by the recurrent weights and the slope of tanh, and it shrinks by orders
-of magnitude. This is the vanishing gradient the module warns about, and why LSTM
-and GRU cells were invented. The cell above printed the same numbers for your trained
-network too: learning a task that needs a long memory keeps the gradient alive.
-(Nothing here is graded.)
+the gradient by the transposed Jacobian of that step, `diag(1 - h^2) W_hh`, and for
+an untrained network that about halves it (your `gradient_factors` measures it), so
+over 60 steps it shrinks by orders of magnitude. This is the vanishing gradient the
+module warns about, and why LSTM and GRU cells were invented.
+
+The cell above printed the same numbers for your trained network, and there the norms
+grow going back in time: the gradient reaching the first step is larger than the one
+reaching the last. To carry a running total over the whole sequence, training made
+`W_hh` amplify the direction that holds it (its spectral norm grows from about 1 to
+about 2), so a step back can multiply the gradient by more than 1: the factors come
+out above 1. Compounded over many steps, that is the exploding gradient, the other
+side of the module's warning, and why `training_step` clips the gradient's norm before
+the optimizer steps. The same cell scaled `W_hh` of an untrained network up three times:
+over 60 steps the gradient reaching the first step grows more than a thousand times
+larger than the last's. (Nothing here is graded.)
 """
 
 PLOT = """\

@@ -186,11 +186,12 @@ def kill_uid(uid: int, rounds: int = 50) -> int:
             break
         _as_user(uid, os.kill, -1, signal.SIGKILL)
         time.sleep(0.002)
-        _reap()
+        reap()
     return before
 
 
-def _reap() -> None:
+def reap() -> None:
+    """Collect every child of this process that has ended (the fork server is a subreaper)."""
     while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:

@@ -84,20 +84,28 @@ def _guard(read_fd: int) -> None:
 
 
 def clean_up(uids: list[int], scratch: dict[str, int], cgroups: list[str], writable: list[str]) -> None:
-    """Kill every process of ``uids``, remove what they left, remove the cgroups."""
-    from .cgroups import remove_tree
+    """Kill every process of ``uids``, remove what they left, remove the cgroups.
 
-    for uid in uids:
-        cleanup.kill_uid(uid)
-    for path in cgroups:
+    A sandbox user is acted on only while this process holds its claim's lock, so never while a
+    grader holds it: the judge that claimed it (whose own clean-up comes first), or a later grader
+    that claimed it since (which it does only when the user runs no process; its workers are gone
+    before it lets go)."""
+    from .cgroups import remove_tree
+    from .uids import hold
+
+    for path in cgroups:  # this fork server's own: its workers' PID namespaces die with them
         remove_tree(path)
     for uid in uids:
-        cleanup.kill_uid(uid)
-        cleanup.remove_as(uid, cleanup.owned_entries(writable, uid))
-    for path, uid in scratch.items():
-        work = os.path.join(path, "work")
-        cleanup.remove_as(uid, [work])
-        for folder in (work, path):
+        lock = hold(uid)
+        try:
+            cleanup.kill_uid(uid)
+            cleanup.remove_as(uid, cleanup.owned_entries(writable, uid))
+        finally:
+            if lock >= 0:
+                os.close(lock)
+    for path, uid in scratch.items():  # this fork server's own folders: emptied as their users, then gone
+        cleanup.remove_as(uid, [os.path.join(path, "work")])
+        for folder in (os.path.join(path, "work"), path):
             try:
                 os.rmdir(folder)
             except OSError:

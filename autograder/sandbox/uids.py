@@ -35,6 +35,18 @@ def _lock_dir() -> str | None:
     return None
 
 
+def hold(uid: int) -> int:
+    """The lock of ``uid``'s claim, waiting for whoever holds it to let go; a descriptor to close
+    (-1 without a lock folder: not root, nothing to hold)."""
+    directory = _lock_dir() if os.geteuid() == 0 else None
+    if directory is None:
+        return -1
+    fd = os.open(os.path.join(directory, f"uid-{uid}.lock"), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC
+                 | os.O_NOFOLLOW, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 class UidClaim:
     """A uid held for the life of this object (the lock is released by close or process exit)."""
 

@@ -41,6 +41,7 @@ from .guardian import Guardian
 from .modes import CONTAINER, ENVIRONMENT, FULL, UNCONFINED, SandboxUnavailable, WorkerConfig
 
 MAX_MESSAGE = 1 << 20
+ANSWER_TIMEOUT_S = 300.0  # start-up (torch's import on a loaded machine) or one request, at the most
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
          "from autograder.sandbox.zygote import serve; serve()")
 # Modules that must never be in a worker's memory (they hold answers or the key).
@@ -89,6 +90,7 @@ class Zygote:
             [sys.executable, "-s", "-c", _BOOT, str(paths.PACKAGE_DIR.parent)],
             env=dict(ENVIRONMENT), cwd="/", stdin=theirs.fileno(), close_fds=True)
         theirs.close()
+        ours.settimeout(ANSWER_TIMEOUT_S)  # the judge never waits on its fork server without end either
         self.sock = ours
         ours.sendall(json.dumps(settings).encode())
         self._lock = threading.Lock()
@@ -105,7 +107,11 @@ class Zygote:
         return self._handshake
 
     def _receive(self) -> tuple[dict, list[int]]:
-        data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
+        try:
+            data, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 8)
+        except TimeoutError:
+            raise ZygoteDied(f"the sandbox's fork server did not answer within {ANSWER_TIMEOUT_S:g} s") \
+                from None
         if not data:
             raise ZygoteDied("the sandbox's fork server stopped (see the messages above)")
         return json.loads(data), fds
@@ -374,7 +380,7 @@ class _Server:
             cleanup.remove_as(config.uid, cleanup.owned_entries(self.writable, config.uid))
         else:
             killed += _kill_children()
-        self._reap()
+        cleanup.reap()
         if worker["scratch"]:
             self._remove_scratch(worker["scratch"], config)
         return {"killed": killed, "peak_memory": peak, "oom": oom, "limit": limit}
@@ -423,14 +429,6 @@ class _Server:
         if size > config.scratch_bytes or entries > MAX_SCRATCH_ENTRIES:
             return "disk"
         return None
-
-    def _reap(self) -> None:
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    return
-            except ChildProcessError:
-                return
 
     def close(self) -> None:
         for worker_id in list(self.workers):

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .. import wire
 from .blame import StudentError, grader_fault, student_code
@@ -101,10 +102,13 @@ def probe_construct(student: Student, args: dict, tensors: dict):
         if isinstance(model, nn.Module):
             for name, child in list(model.named_children())[:8]:
                 info["layers"][str(name)[:80]] = _describe_layer(child)
+            info["zero_entries"] = []  # the model's own state (outside its layers) made as zeros
             for name, value in list(model.state_dict().items())[:MAX_STATE_ENTRIES]:
                 if isinstance(value, torch.Tensor):
                     info["state"].append([str(name)[:200], [int(n) for n in value.shape],
                                           str(value.dtype).replace("torch.", "")])
+                    if "." not in name and value.device.type != "meta" and not bool(value.detach().any()):
+                        info["zero_entries"].append(str(name)[:200])
         for name in ("rnn", "fc"):
             if name not in info["layers"]:
                 info["layers"][name] = {"type": _type_name(getattr(model, name, None))}
@@ -191,20 +195,55 @@ def _grader_layers(student: Student, args: dict, tensors: dict):
 FORWARD_VARIANTS: dict[str, Callable] = {"own": _own, "own_hidden": _own_hidden, "grader": _grader_layers}
 
 
+MAX_H0_ELEMENTS = 1 << 16
+
+
+class _InitialState:
+    """Notes the initial hidden state forward hands to ``self.rnn`` (its first call per case), so
+    that the judge can tell a forward that starts from another state than zeros: data, no verdict."""
+
+    def __init__(self, model):
+        self.seen: torch.Tensor | None = None
+        layer = getattr(model, "rnn", None)
+        self.handle = layer.register_forward_pre_hook(self._note, with_kwargs=True) \
+            if isinstance(layer, nn.Module) else None
+
+    def _note(self, module, args, kwargs):
+        if self.seen is None:
+            hx = args[1] if len(args) > 1 else kwargs.get("hx")
+            if isinstance(hx, torch.Tensor) and hx.numel() <= MAX_H0_ELEMENTS:
+                self.seen = hx.detach()
+
+    def close(self):
+        if self.handle is not None:
+            self.handle.remove()
+
+
 def _run_cases(student, model, cases: dict, prefix: str, out: dict) -> dict:
     results = {}
-    for case, x in cases.items():
-        try:
-            with student.code():
-                with torch.no_grad():
-                    y = model(x)
-                if isinstance(y, torch.Tensor):
-                    out[f"{prefix}.y.{case}"] = _plain(y).float()
-                    results[case] = {"ok": True}
-                else:
-                    results[case] = {"ok": False, "type": _type_name(y)}
-        except StudentError as exc:  # reported per case
-            results[case] = {"ok": False, "error": exc.info}
+    with student.code():  # a hook on the student's own layer: theirs to have shaped
+        initial = _InitialState(model)
+    try:
+        for case, x in cases.items():
+            initial.seen = None
+            try:
+                with student.code():
+                    with torch.no_grad():
+                        y = model(x)
+                    if isinstance(y, torch.Tensor):
+                        out[f"{prefix}.y.{case}"] = _plain(y).float()
+                        results[case] = {"ok": True}
+                    else:
+                        results[case] = {"ok": False, "type": _type_name(y)}
+            except StudentError as exc:  # reported per case
+                results[case] = {"ok": False, "error": exc.info}
+            if initial.seen is not None:
+                with student.code():
+                    if initial.seen.device.type != "meta":
+                        out[f"{prefix}.h0.{case}"] = _plain(initial.seen).float()
+    finally:
+        with student.code():
+            initial.close()
     return results
 
 
@@ -306,6 +345,15 @@ class _RecordingSGD(torch.optim.SGD):
         return super().zero_grad(set_to_none=set_to_none)
 
 
+def _criterion(scenario: dict, tensors: dict) -> nn.Module:
+    """The criterion the judge hands training_step: plain cross-entropy, or its own (class weights,
+    label smoothing), which a step that ignores its criterion argument does not use."""
+    spec = scenario.get("criterion")
+    if spec is None:
+        return nn.CrossEntropyLoss()
+    return nn.CrossEntropyLoss(weight=tensors["criterion.weight"], label_smoothing=spec["label_smoothing"])
+
+
 def probe_training_step(student: Student, args: dict, tensors: dict):
     """One call per scenario; sends back the parameters after it, the gradients right after
     backward accumulated them, and the gradients the optimizer stepped with (or, without a
@@ -330,7 +378,7 @@ def probe_training_step(student: Student, args: dict, tensors: dict):
         for pname, p in named.items():
             p.register_post_accumulate_grad_hook(
                 lambda param, pname=pname, hook=after_backward: hook(param, pname))
-        inputs, targets, criterion = tensors["inputs"], tensors["targets"], nn.CrossEntropyLoss()
+        inputs, targets, criterion = tensors["inputs"], tensors["targets"], _criterion(scenario, tensors)
         try:
             with student.code():
                 value = training_step(model, inputs, targets, criterion, optimizer,
@@ -373,22 +421,43 @@ def _stand_in(source: str) -> Callable:
     return namespace["training_step"]
 
 
-def _with_training_step(student: Student, step: Callable, run: Callable):
-    """Run ``run`` with the judge's step standing in for the student's ``training_step``."""
-    with student.code():
-        original = student.ns.get("training_step")
-        student.ns["training_step"] = step
+def _with_function(student: Student, name: str, stand_in: Callable, run: Callable):
+    """``run()`` with the judge's ``stand_in`` in place of the student's function ``name``."""
+    with student.code():  # their namespace: a notebook's may be any mapping they made it
+        had, original = name in student.ns, student.ns.get(name)
+        student.ns[name] = stand_in
     try:
         return run()
     finally:
         with student.code():
-            student.ns["training_step"] = original
+            if had:
+                student.ns[name] = original
+            else:
+                student.ns.pop(name, None)
+
+
+def _with_functions(student: Student, stand_ins: dict[str, Callable], run: Callable):
+    """``run()`` with each of the judge's ``stand_ins`` in place of the student's function of that name."""
+    if not stand_ins:
+        return run()
+    (name, stand_in), *rest = stand_ins.items()
+    return _with_function(student, name, stand_in, lambda: _with_functions(student, dict(rest), run))
+
+
+def _with_training_step(student: Student, step: Callable, run: Callable):
+    return _with_function(student, "training_step", step, run)
 
 
 def probe_train(student: Student, args: dict, tensors: dict):
     train = student.get("train")
-    step = _stand_in(args["stand_in"])
+    stand_in = _stand_in(args["stand_in"])
     info, out = {}, {}
+    batches: list[int] = []  # how many sequences each training_step call was given
+
+    def step(model, inputs, *rest, **kwargs):
+        if len(batches) < 10_000:
+            batches.append(int(inputs.shape[0]) if isinstance(inputs, torch.Tensor) and inputs.dim() else -1)
+        return stand_in(model, inputs, *rest, **kwargs)
 
     def scenarios():
         for scenario in args["scenarios"]:
@@ -396,10 +465,12 @@ def probe_train(student: Student, args: dict, tensors: dict):
             model = build(MeanPoolMLP, wire.grouped(tensors, "w."))
             inputs, targets = tensors["inputs"], tensors["targets"]
             epochs, lr, max_grad_norm = scenario["epochs"], scenario["lr"], scenario["max_grad_norm"]
+            batches.clear()
             try:
                 with student.code():
                     losses = train(model, inputs, targets, epochs=epochs, lr=lr, max_grad_norm=max_grad_norm)
-                    entry = {"ok": True, "type": _type_name(losses)}
+                    entry = {"ok": True, "type": _type_name(losses), "calls": len(batches),
+                             "batch_sizes": sorted(set(batches))[:20]}
                     if isinstance(losses, (list, tuple)):
                         entry.update(length=len(losses), types=sorted({_type_name(v) for v in losses})[:5],
                                      losses=[_number(v) for v in losses[:1000]])
@@ -459,54 +530,192 @@ def probe_end_to_end(student: Student, args: dict, tensors: dict):
 
 # --- part 2: under the hood -----------------------------------------------------------------------
 
+MANUAL_INPUTS = ("x", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+MANUAL_SEED = 20240611  # the RNG is seeded alike before every call, so that a random draw inside
+#                         the student's function does not make its finite differences noise
+FINITE_STEP = {torch.float64: 1e-6, torch.float32: 1e-3}
+MAX_OP_NAMES = 256
 
-def probe_manual_rnn(student: Student, args: dict, tensors: dict):
-    function = student.get("rnn_forward_manual")
-    info, out = {}, {}
-    grad_out, grad_h = tensors["grad_out"].reshape(-1), tensors["grad_h"].reshape(-1)
-    for case in args["cases"]:
-        leaves = {k: tensors[k].clone().requires_grad_(True)
-                  for k in ("x", "weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-        h0 = tensors["h0"].clone().requires_grad_(True) if case == "with_h0" else None
+
+class _OpNames(TorchFunctionMode):
+    """The names of the torch functions called while it is active: data for the judge (which
+    operations the student's code used), never a decision."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if len(self.names) < MAX_OP_NAMES:
+            self.names.add(str(getattr(func, "__name__", None) or type(func).__name__)[:60])
+        return func(*args, **(kwargs or {}))
+
+
+class _NotAPair(Exception):
+    """rnn_forward_manual returned something else than a tuple (out, h_n) of two tensors."""
+
+
+def _call_manual(student: Student, function, values: dict, names: list[str]):
+    """rnn_forward_manual on ``values``, the RNG seeded alike every time: (out, h_n), or _NotAPair
+    (a StudentError when it raised)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(MANUAL_SEED)
+        with student.code():
+            result = function(*(values[k] for k in MANUAL_INPUTS),
+                              h0=values.get("h0") if "h0" in names else None)
+            pair = isinstance(result, tuple) and len(result) == 2 and all(isinstance(r, torch.Tensor)
+                                                                          for r in result)
+            kind = None if pair else _type_name(result)
+    if not pair:
+        raise _NotAPair(kind)
+    return result
+
+
+def _manual_loss(output, h_n, tensors, dtype):
+    """<u_out, out> + <u_h, h_n>, whatever the layout: the judge computes the same from the outputs."""
+    u_out, u_h = tensors["u_out"].to(dtype), tensors["u_h"].to(dtype)
+    if output.numel() > u_out.numel() or h_n.numel() > u_h.numel():
+        raise ValueError(f"out has {output.numel()} and h_n {h_n.numel()} values: too many to compare")
+    return (output.reshape(-1) * u_out[:output.numel()]).sum() + (h_n.reshape(-1) * u_h[:h_n.numel()]).sum()
+
+
+def _finite_differences(student, function, tensors, names, case, out) -> dict:
+    """The student's function differentiated two ways, for the judge to compare: the gradients
+    autograd gives of <u_out, out> + <u_h, h_n>, and the outputs at the inputs moved by +-step
+    along one direction per input. In float64; in float32 when the function cannot run in float64."""
+    problems = {}
+    for dtype, label in ((torch.float64, "float64"), (torch.float32, "float32")):
+        base = {k: tensors[k].to(dtype) for k in names}
+        leaves = {k: v.clone().requires_grad_(True) for k, v in base.items()}
+        try:
+            output, h_n = _call_manual(student, function, leaves, names)
+            with student.code():
+                loss = _manual_loss(output.to(dtype), h_n.to(dtype), tensors, dtype)
+        except StudentError as exc:  # perhaps float64 only; the judge reads why
+            problems[label] = exc.info
+            continue
+        except _NotAPair as exc:
+            problems[label] = {"type": "Type", "message": f"returned a {exc}", "where": None}
+            continue
+        entry = {"ok": True, "dtype": label, "step": FINITE_STEP[dtype]}
+        prefix = f"{case}.fd."
+        with student.code():
+            out[f"{prefix}out"], out[f"{prefix}h_n"] = _plain(output), _plain(h_n)
         try:
             with student.code():
-                result = function(leaves["x"], leaves["weight_ih"], leaves["weight_hh"], leaves["bias_ih"],
-                                  leaves["bias_hh"], h0=h0)
-                if not (isinstance(result, tuple) and len(result) == 2
-                        and all(isinstance(r, torch.Tensor) for r in result)):
-                    info[case] = {"ok": False, "type": _type_name(result)}
-                    continue
-                output, h_n = result
+                if not loss.requires_grad:
+                    raise RuntimeError("out and h_n do not require grad: nothing flows back to the inputs")
+                grads = torch.autograd.grad(loss, [leaves[k] for k in names], allow_unused=True)
+                for name, grad in zip(names, grads, strict=True):
+                    if grad is not None:
+                        out[f"{prefix}g.{name}"] = _plain(grad)
+            entry["backward"] = True
+        except StudentError as exc:  # judged by the gradient check
+            entry["backward_error"] = exc.info
+        try:
+            for name in names:
+                for sign, tag in ((1.0, "plus"), (-1.0, "minus")):
+                    moved = dict(base)
+                    moved[name] = base[name] + sign * FINITE_STEP[dtype] * tensors[f"dir.{name}"].to(dtype)
+                    moved_out, moved_h_n = _call_manual(student, function, moved, names)
+                    with student.code():
+                        out[f"{prefix}{tag}.{name}.out"] = _plain(moved_out)
+                        out[f"{prefix}{tag}.{name}.h_n"] = _plain(moved_h_n)
+        except StudentError as exc:  # judged by the gradient check
+            entry["moved_error"] = exc.info
+        except _NotAPair as exc:
+            entry["moved_error"] = {"type": "Type", "message": f"returned a {exc}", "where": None}
+        if problems:
+            entry["float64_error"] = problems.get("float64")
+        return entry
+    return {"ok": False, "errors": problems}
+
+
+def probe_manual_rnn(student: Student, args: dict, tensors: dict):
+    """Per case: out and h_n (float32, with the torch operations the function called), and the
+    function's gradients next to its finite differences (see _finite_differences)."""
+    function = student.get("rnn_forward_manual")
+    info, out = {}, {}
+    for case in args["cases"]:
+        names = [*MANUAL_INPUTS, *(["h0"] if case == "with_h0" else [])]
+        leaves = {k: tensors[k].clone().requires_grad_(True) for k in names}
+        try:
+            with _OpNames() as ops:
+                output, h_n = _call_manual(student, function, leaves, names)
+            with student.code():
                 out[f"{case}.out"], out[f"{case}.h_n"] = _plain(output), _plain(h_n)
-            info[case] = {"ok": True}
+            info[case] = {"ok": True, "ops": sorted(ops.names)}
+        except _NotAPair as exc:
+            info[case] = {"ok": False, "type": str(exc)}
+            continue
         except StudentError as exc:  # reported per case
             info[case] = {"ok": False, "error": exc.info}
             continue
-        try:
-            with student.code():
-                loss = (output.reshape(-1) * grad_out).sum() + (h_n.reshape(-1) * grad_h).sum()
-                loss.backward()
-                for name, leaf in [*leaves.items(), *([("h0", h0)] if h0 is not None else [])]:
-                    if leaf.grad is not None:
-                        out[f"{case}.g.{name}"] = _plain(leaf.grad)
-            info[case]["backward"] = True
-        except StudentError as exc:  # judged by the gradient check
-            info[case]["backward_error"] = exc.info
+        info[case]["gradients"] = _finite_differences(student, function, tensors, names, case, out)
     return info, out
 
 
-def probe_gradient_norms(student: Student, args: dict, tensors: dict):
-    model = Layers(*args["sizes"])
-    model.load_state_dict(wire.grouped(tensors, "w."))
-    function, x, targets = student.get("hidden_gradient_norms"), tensors["x"], tensors["targets"]
-    info, out = {}, {}
+def _networks(args: dict, tensors: dict):
+    """(scenario, the exercise's layers holding its weights), for each scenario of the request."""
+    for scenario in args["scenarios"]:
+        model = Layers(*args["sizes"])
+        model.load_state_dict(wire.grouped(tensors, f"w.{scenario}."))
+        yield scenario, model
+
+
+def _returned(student: Student, value, name: str, info: dict, out: dict) -> None:
+    """A returned tensor (or list of numbers) as data for the judge."""
     with student.code():
-        value = function(model, x, targets)
         info["type"] = _type_name(value)
         if isinstance(value, torch.Tensor):
-            out["norms"] = _plain(value)
+            out[name] = _plain(value)
         elif isinstance(value, (list, tuple)):
             info["values"] = [_number(v) for v in value[:1000]]
+
+
+def probe_gradient_norms(student: Student, args: dict, tensors: dict):
+    function = student.get("hidden_gradient_norms")
+    x, targets = tensors["x"], tensors["targets"]
+    info, out = {}, {}
+    for scenario, model in _networks(args, tensors):
+        entry = info[scenario] = {"ok": False}
+        try:
+            with student.code():
+                value = function(model, x, targets)
+            _returned(student, value, f"{scenario}.norms", entry, out)
+        except StudentError as exc:  # reported per scenario
+            entry["error"] = exc.info
+            continue
+        entry["ok"] = True
+    return info, out
+
+
+def probe_gradient_factors(student: Student, args: dict, tensors: dict):
+    """gradient_factors, with the judge's part 2 functions standing in for the student's."""
+    function = student.get("gradient_factors")
+    namespace = {"torch": torch, "nn": nn}
+    exec(compile(args["stand_in"], "<judge's part 2 functions>", "exec"), namespace)  # noqa: S102
+    x, targets = tensors["x"], tensors["targets"]
+    info, out = {}, {}
+
+    def scenarios():
+        for scenario, model in _networks(args, tensors):
+            entry = info[scenario] = {"ok": False}
+            try:
+                with student.code():
+                    value = function(model, x, targets)
+                    entry["type"] = _type_name(value)
+                    parts = tuple(value) if isinstance(value, tuple) and len(value) == 2 else ()
+                for name, part in zip(("factors", "bounds"), parts):  # noqa: B905 - none, or both
+                    part_info: dict = {}
+                    _returned(student, part, f"{scenario}.{name}", part_info, out)
+                    entry[name] = part_info
+            except StudentError as exc:  # reported per scenario
+                entry["error"] = exc.info
+                continue
+            entry["ok"] = True
+
+    _with_functions(student, {name: namespace[name] for name in args["replaces"]}, scenarios)
     return info, out
 
 
@@ -519,6 +728,7 @@ PROBES: dict[str, Callable] = {
     wire.PREDICT: probe_predict,
     wire.MANUAL_RNN: probe_manual_rnn,
     wire.GRADIENT_NORMS: probe_gradient_norms,
+    wire.GRADIENT_FACTORS: probe_gradient_factors,
     wire.END_TO_END: probe_end_to_end,
     wire.TRAIN: probe_train,
     wire.DEVICE_TRAIN: probe_device_train,

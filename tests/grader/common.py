@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import nbformat
+
 from autograder import paths
 from autograder.judge.catalogue import CHECKS, PART2_CHECKS, SELF_REPORTED
 from tests.conftest import ROOT, run
@@ -23,7 +25,7 @@ CORE_TOTAL = sum(c.points for c in CHECKS)
 TOTAL = sum(POINTS.values())
 SELF_REPORTED_IDS = set(SELF_REPORTED)
 FUNCTION_LINE = re.compile(r"^(SimpleRNN\.(__init__|forward)|training_step|train|predict|rnn_forward_manual|"
-                           r"hidden_gradient_norms|rnn\.py|the notebook)\b")
+                           r"hidden_gradient_norms|gradient_factors|rnn\.py|the notebook)\b")
 
 
 def grade_all(folder: Path, out: Path, *options: str, cwd: Path | None = None, timeout: float = 900,
@@ -128,3 +130,12 @@ def write_variants(folder: Path, variants: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in variants.items():
         (folder / f"{name}.py").write_text(text, encoding="utf-8")
+
+
+def notebook_of(code_cells: list[str], quiz: str | None = None) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Module 11"))
+    nb.cells.extend(nbformat.v4.new_code_cell(c) for c in code_cells)
+    if quiz is not None:
+        nb.cells.append(nbformat.v4.new_code_cell(quiz, metadata={"tags": ["quiz-answers"]}))
+    return nbformat.writes(nb)

@@ -40,6 +40,7 @@ from tests.grader.common import (
     assert_valid_results,
     by_check,
     load_results,
+    notebook_of,
     passed,
     processes_of_uid_range,
     processes_with,
@@ -106,6 +107,8 @@ ATTACKS: dict[str, tuple[str, set[str] | None]] = {
     "markers_1_leave": (SOLUTION, ALL),
     "markers_2_find": (SOLUTION, ALL),
 }
+# notebooks (code, then the attack in a cell of its own), graded like the rest: they keep every point
+NOTEBOOK_ATTACKS = ("shell_1_plant", "shell_2_look")
 # What a mode changes: in container mode a student whose files pass --scratch-mb is stopped (no
 # tmpfs there to refuse the write), so filling the scratch folder costs the whole load.
 KEPT_IN = {"container": {"fill_scratch": set()}}
@@ -213,6 +216,10 @@ def graded(arena):
     classmate = arena.cohort / arena.classmate
     classmate.mkdir()
     (classmate / "rnn.py").write_text(SOLUTION, encoding="utf-8")
+    for name in NOTEBOOK_ATTACKS:  # notebooks: what one leaves in its IPython shell
+        head, tail = SOLUTION.split("class SimpleRNN", 1)
+        cells = [head, "class SimpleRNN" + tail, arena.attack(name, "")]
+        (arena.cohort / f"{name}.ipynb").write_text(notebook_of(cells), encoding="utf-8")
     free_before = shutil.disk_usage("/tmp").free
     # Two slots at once: nothing one student does may reach the other slot's student.
     proc = arena.grade("grade-all", str(arena.cohort), "--out", str(arena.out), "--no-quiz", "--jobs", "2", *LIMITS)
@@ -224,7 +231,16 @@ def graded(arena):
 
 
 def test_every_attack_was_graded(graded, arena):
-    assert set(graded) - {"__free_before__"} == {*ATTACKS, "reference", arena.classmate}
+    assert set(graded) - {"__free_before__"} == {*ATTACKS, *NOTEBOOK_ATTACKS, "reference", arena.classmate}
+
+
+def test_nothing_one_notebook_leaves_in_its_shell_reaches_a_later_one(graded):
+    planted = graded["shell_1_plant"]["output"]
+    assert "PLANTED db" in planted and "PLANTED startup" in planted, planted[-2000:]
+    looked = graded["shell_2_look"]["output"]
+    assert "SHELL-LOOKED" in looked and "FOUND-PLANT" not in looked, looked[-2000:]
+    for name in NOTEBOOK_ATTACKS:
+        assert graded[name]["score"] == TOTAL, by_check(graded[name])
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))

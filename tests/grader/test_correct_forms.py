@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from tests.grader.common import CORE_TOTAL, IDS, SOLUTION, TOTAL, assert_valid_results, by_check, grade_all
-from tests.variants import CORRECT, INLINE_TRAIN, MAIN
+from tests.variants import CORRECT, CORRECT_PART2, INLINE_TRAIN, MAIN
 
 pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
 
@@ -79,7 +79,7 @@ NOTEBOOKS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("correct")
-    for name, text in {**CORRECT, "inline_train": INLINE_TRAIN, "reference": SOLUTION}.items():
+    for name, text in {**CORRECT, **CORRECT_PART2, "inline_train": INLINE_TRAIN, "reference": SOLUTION}.items():
         (folder / f"{name}.py").write_text(text, encoding="utf-8")
     for name, text in NOTEBOOKS.items():
         (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
@@ -90,11 +90,11 @@ def graded(tmp_path_factory):
 
 
 def test_every_form_was_graded(graded):
-    assert set(graded) == {*CORRECT, "inline_train", "reference", *NOTEBOOKS, "latin1_comment"}
+    assert set(graded) == {*CORRECT, *CORRECT_PART2, "inline_train", "reference", *NOTEBOOKS, "latin1_comment"}
 
 
-@pytest.mark.parametrize("name", ["reference", *sorted(CORRECT), "inline_train", *sorted(NOTEBOOKS),
-                                  "latin1_comment"])
+@pytest.mark.parametrize("name", ["reference", *sorted(CORRECT), *sorted(CORRECT_PART2), "inline_train",
+                                  *sorted(NOTEBOOKS), "latin1_comment"])
 def test_correct_form_earns_full_marks(graded, name):
     results = graded[name]
     assert_valid_results(results)

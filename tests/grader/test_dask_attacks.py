@@ -99,20 +99,14 @@ def attacked(request, tmp_path_factory):
     if request.param == "full":
         drive(str(base), str(ROOT))
         return _collect(base)
-    import shlex
-
-    from tests.test_sandbox_modes import CONTAINER, LANDLOCK_OFF, _shell
+    from tests.sandbox_env import in_container, python
 
     # The cluster, its workers and grade-all all run without CAP_SYS_ADMIN, the project closed to others;
     # without Landlock (a Docker host whose kernel or profile refuses it), only file modes protect.
-    python = [sys.executable]
-    if request.param == "container-without-landlock":
-        (base / "no_landlock.py").write_text(LANDLOCK_OFF)
-        python.append(str(base / "no_landlock.py"))
-    command = shlex.join([*python, "-c", "from tests.grader.test_dask_attacks import drive; "
-                          f"drive({str(base)!r}, '.', '--sandbox', 'container')"])
-    script = CONTAINER.format(tmp=base / "mnt", root=ROOT, command=shlex.quote(command))
-    proc = _shell(f"unshare --mount bash -c {shlex.quote(script)}", timeout=900)
+    command = [*python(base, landlock=request.param != "container-without-landlock"), "-c",
+               "from tests.grader.test_dask_attacks import drive; "
+               f"drive({str(base)!r}, '.', '--sandbox', 'container')"]
+    proc = subprocess.run(in_container(command, base), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     collected = _collect(base)
     modes = {r["extra_data"]["isolation"]["mode"] for r in collected[1].values()}

@@ -21,6 +21,7 @@ from tests.grader.common import (
     grade_all,
     write_variants,
 )
+from tests.variants import MANUAL_BODY
 
 pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
 
@@ -47,6 +48,25 @@ MANUAL_H0 = "    h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h
 MANUAL_RETURN = "    return torch.stack(states, dim=1), h.unsqueeze(0)\n"
 RETAIN = "        h.retain_grad()\n"
 NORMS_RETURN = "    return torch.stack([state.grad.norm() for state in states])\n"
+NORMS_START = "    h = x.new_zeros(x.shape[0], rnn.hidden_size)\n"
+NORMS_LOSS = "    loss = nn.functional.cross_entropy(model.fc(h), targets)\n"
+FACTORS_RETURN = "    return norms[:-1] / norms[1:], bounds\n"
+SLOPES = "        slopes = 1 - out[:, 1:] ** 2\n"
+BOUNDS = "        bounds = torch.linalg.matrix_norm(jacobians, ord=2).amax(dim=0)\n"
+MANUAL_LOOP_FROM_OUT = """    batch, seq_len, _ = x.shape
+    h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]
+    out = x.new_zeros(batch, seq_len, weight_hh.shape[0])
+    for t in range(seq_len):
+"""
+MINI_BATCHES = """    losses = []
+    for _ in range(epochs):
+        epoch = []
+        for start in range(0, len(inputs), 32):
+            epoch.append(training_step(model, inputs[start:start + 32], targets[start:start + 32], criterion,
+                                       optimizer, max_grad_norm))
+        losses.append(sum(epoch) / len(epoch))
+    return losses
+"""
 
 FORWARD_CHECKS = {"forward.shapes", "forward.matches_reference", "forward.last_time_step",
                   "forward.batch_independence"}
@@ -182,6 +202,86 @@ EXACT: dict[str, tuple[str, set[str]]] = {
     "norms_returned_as_a_list": (edit((NORMS_RETURN, "    return [state.grad.norm().item() for state in states]\n")),
                                  {"bptt.shape"}),
     "norms_without_retain_grad": (edit((RETAIN, "")), {"bptt.shape", "bptt.values"}),
+    # --- part 2: one mistake, one charge --------------------------------------------------------------
+    "manual_no_bias_hh": (edit((MANUAL_STEP, MANUAL_STEP.replace(" + bias_hh)", ")"))), {"manual.values"}),
+    "manual_no_tanh": (edit((MANUAL_STEP, "        h = x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh\n")),
+                       {"manual.values"}),
+    "manual_untransposed_w_hh": (edit((MANUAL_STEP, MANUAL_STEP.replace("h @ weight_hh.T", "h @ weight_hh"))),
+                                 {"manual.values"}),
+    "manual_h_n_from_the_first_step": (
+        edit((MANUAL_RETURN, "    return torch.stack(states, dim=1), states[0].unsqueeze(0)\n")), {"manual.values"}),
+    "manual_random_start": (
+        edit((MANUAL_H0, "    h = torch.randn(batch, weight_hh.shape[0]) if h0 is None else h0[0]\n")), {"manual.values"}),
+    "manual_seq_first_out": (edit((MANUAL_RETURN, "    return torch.stack(states, dim=0), h.unsqueeze(0)\n")),
+                             {"manual.shapes"}),
+    "manual_writes_through_data": (edit((MANUAL_BODY, MANUAL_LOOP_FROM_OUT + """        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        out.data[:, t] = h
+    return out, h.unsqueeze(0)
+""")), {"manual.gradients"}),
+    "manual_reads_back_what_it_wrote": (edit((MANUAL_BODY, MANUAL_LOOP_FROM_OUT + """        previous = h if t == 0 else out[:, t - 1]
+        out[:, t] = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + previous @ weight_hh.T + bias_hh)
+    return out, out[:, -1].unsqueeze(0)
+""")), {"manual.gradients"}),
+    "manual_fused_rnn_tanh": (edit((MANUAL_BODY, """    h = x.new_zeros(1, x.shape[0], weight_hh.shape[0]) if h0 is None else h0
+    return torch.rnn_tanh(x, h, [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, True)
+""")), {"manual.values"}),
+    "manual_nn_rnn_inside": (edit((MANUAL_BODY, """    rnn = nn.RNN(x.shape[2], weight_hh.shape[0], batch_first=True).to(x.dtype)
+    weights = {"weight_ih_l0": weight_ih, "weight_hh_l0": weight_hh, "bias_ih_l0": bias_ih, "bias_hh_l0": bias_hh}
+    return torch.func.functional_call(rnn, weights, (x, h0))
+""")), {"manual.values"}),
+    "manual_nn_rnn_with_weights_copied_in": (edit((MANUAL_BODY, """    rnn = nn.RNN(x.shape[2], weight_hh.shape[0], batch_first=True)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(weight_ih)
+        rnn.weight_hh_l0.copy_(weight_hh)
+        rnn.bias_ih_l0.copy_(bias_ih)
+        rnn.bias_hh_l0.copy_(bias_hh)
+    return rnn(x, h0)
+""")), {"manual.values", "manual.gradients"}),
+    "manual_rnn_cell_op_per_step": (
+        edit((MANUAL_STEP, "        h = torch.rnn_tanh_cell(x[:, t], h, weight_ih, weight_hh, bias_ih, bias_hh)\n")),
+        {"manual.values"}),
+    "norms_reversed": (edit((NORMS_RETURN, "    return torch.stack([state.grad.norm() for state in states[::-1]])\n")),
+                       {"bptt.values"}),
+    "norms_per_sequence_then_averaged": (
+        edit((NORMS_RETURN, "    return torch.stack([state.grad.norm(dim=1).mean() for state in states])\n")),
+        {"bptt.values"}),
+    "norms_of_the_states": (edit((NORMS_RETURN, "    return torch.stack([state.detach().norm() for state in states])\n")),
+                            {"bptt.values"}),
+    "norms_of_the_input_gradients": (
+        edit(("    rnn = model.rnn\n    h = x.new_zeros", "    rnn = model.rnn\n    x = x.clone().requires_grad_(True)\n"
+              "    h = x.new_zeros"), (NORMS_RETURN, "    return x.grad.norm(dim=(0, 2))\n")), {"bptt.values"}),
+    "norms_random_start": (edit((NORMS_START, "    h = torch.randn(x.shape[0], rnn.hidden_size)\n")), {"bptt.values"}),
+    "norms_retain_grad_on_stacked_out": (
+        edit((RETAIN, ""), (NORMS_LOSS + "    loss.backward()\n" + NORMS_RETURN, """    out = torch.stack(states, dim=1)
+    out.retain_grad()
+    nn.functional.cross_entropy(model.fc(out[:, -1]), targets).backward()
+    return out.grad.norm(dim=(0, 2))
+""")), {"bptt.values"}),
+    "norms_retain_grad_on_nn_rnn_output": (
+        edit((NORMS_LOSS + "    loss.backward()\n" + NORMS_RETURN, """    out, _ = rnn(x)
+    out.retain_grad()
+    nn.functional.cross_entropy(model.fc(out[:, -1]), targets).backward()
+    return out.grad.norm(dim=(0, 2))
+""")), {"bptt.values"}),
+    "norms_of_a_summed_loss": (edit((NORMS_LOSS, NORMS_LOSS.replace("targets)", "targets, reduction='sum')"))),
+                               {"bptt.values"}),
+    "factors_upside_down": (edit((FACTORS_RETURN, "    return norms[1:] / norms[:-1], bounds\n")),
+                            {"factors.per_step"}),
+    "bounds_from_the_slope_of_h_t": (edit((SLOPES, "        slopes = 1 - out[:, :-1] ** 2\n")), {"factors.bounds"}),
+    "bounds_averaged_over_the_batch": (edit((BOUNDS, BOUNDS.replace(".amax(dim=0)", ".mean(dim=0)"))),
+                                       {"factors.bounds"}),
+    "bounds_without_the_slopes": (
+        edit((BOUNDS, "        bounds = torch.linalg.matrix_norm(rnn.weight_hh_l0, ord=2).repeat(x.shape[1] - 1)\n")),
+        {"factors.bounds"}),
+    # --- part 1: one mistake, one charge --------------------------------------------------------------
+    "random_h0": (edit((H0, H0.replace("torch.zeros(", "torch.randn("))), {"forward.matches_reference"}),
+    "learned_random_h0": (
+        edit((FC, FC + "        self.h0 = nn.Parameter(torch.randn(1, 1, hidden_size))\n"),
+             (H0, "        h0 = self.h0.expand(1, x.size(0), self.hidden_size).contiguous()\n")),
+        {"forward.matches_reference"}),
+    "step_ignores_its_criterion": (edit((LOSS, "    loss = nn.CrossEntropyLoss()(outputs, targets)\n")),
+                                   {"training_step.matches_reference"}),
+    "train_on_mini_batches": (edit((TRAIN_BODY, MINI_BATCHES)), {"train.matches_reference"}),
 }
 
 # Forward passes that crash for most batch sizes or lengths: their failures stay in forward's checks
@@ -251,6 +351,36 @@ DESCRIPTIONS = {
     "manual_detaches_each_step": "rnn_forward_manual detaches each h_t",
     "norms_returned_as_a_list": "hidden_gradient_norms returns a list of floats",
     "norms_without_retain_grad": "hidden_gradient_norms without `retain_grad()` (it crashes)",
+    "manual_no_bias_hh": "rnn_forward_manual without `bias_hh`",
+    "manual_no_tanh": "rnn_forward_manual without `tanh`",
+    "manual_untransposed_w_hh": "rnn_forward_manual with `h @ weight_hh` (not transposed)",
+    "manual_h_n_from_the_first_step": "rnn_forward_manual returns the first step's state as h_n",
+    "manual_random_start": "rnn_forward_manual starts from `torch.randn` when h0 is None",
+    "manual_seq_first_out": "rnn_forward_manual stacks out seq-first, `(seq_len, batch, hidden)`",
+    "manual_writes_through_data": "rnn_forward_manual writes each state through `out.data[:, t]`",
+    "manual_reads_back_what_it_wrote": "rnn_forward_manual reads `out[:, t - 1]` back after writing it in place",
+    "manual_fused_rnn_tanh": "rnn_forward_manual calls `torch.rnn_tanh` (no loop)",
+    "manual_nn_rnn_inside": "rnn_forward_manual runs an `nn.RNN` with the given weights (`functional_call`)",
+    "manual_nn_rnn_with_weights_copied_in":
+        "rnn_forward_manual copies the weights into an `nn.RNN` (two mistakes: no loop, and no gradient back "
+        "to the weights)",
+    "manual_rnn_cell_op_per_step": "rnn_forward_manual loops over `torch.rnn_tanh_cell`",
+    "norms_reversed": "hidden_gradient_norms in reverse order",
+    "norms_per_sequence_then_averaged": "hidden_gradient_norms: the norm per sequence, averaged over the batch",
+    "norms_of_the_states": "hidden_gradient_norms returns the norms of h_t itself",
+    "norms_of_the_input_gradients": "hidden_gradient_norms returns the norms of dLoss/dx_t",
+    "norms_random_start": "hidden_gradient_norms starts from `torch.randn` (fails on every seed)",
+    "norms_retain_grad_on_stacked_out": "hidden_gradient_norms: `retain_grad()` on the stacked out",
+    "norms_retain_grad_on_nn_rnn_output": "hidden_gradient_norms: `retain_grad()` on `nn.RNN`'s output",
+    "norms_of_a_summed_loss": "hidden_gradient_norms with `reduction='sum'`",
+    "factors_upside_down": "gradient_factors: `norms[1:] / norms[:-1]`",
+    "bounds_from_the_slope_of_h_t": "gradient_factors: the bound of step t from the slope of h_t",
+    "bounds_averaged_over_the_batch": "gradient_factors: spectral norms averaged over the batch",
+    "bounds_without_the_slopes": "gradient_factors: the spectral norm of W_hh alone",
+    "random_h0": "forward starts from `torch.randn` (on x's device)",
+    "learned_random_h0": "a learned `nn.Parameter` h0 initialised with `torch.randn`",
+    "step_ignores_its_criterion": "training_step makes its own `nn.CrossEntropyLoss()`",
+    "train_on_mini_batches": "train steps on mini-batches of 32 and returns each epoch's mean",
     "h0_from_seq_len": "h0 sized from `x.size(1)` (crashes unless batch == seq_len)",
     "batch_hard_coded": "h0 sized for a batch of 4 (crashes for other batches)",
     "sequence_length_hard_coded": "`out[:, 11, :]` (crashes for shorter sequences)",
@@ -316,3 +446,47 @@ def test_a_softmax_is_named_as_such(graded):
 def test_train_blames_max_grad_norm_truly(graded):
     message = by_check(graded["does_not_pass_max_grad_norm"])["train.max_grad_norm"]["output"]
     assert "received None" in message, message
+
+
+@pytest.mark.parametrize("name, check_id, words", [
+    ("norms_retain_grad_on_stacked_out", "bptt.values", "only directly"),
+    ("norms_retain_grad_on_nn_rnn_output", "bptt.values", "only directly"),
+    ("norms_reversed", "bptt.values", "reverse order"),
+    ("manual_fused_rnn_tanh", "manual.values", "fused recurrent operation rnn_tanh"),
+    ("manual_rnn_cell_op_per_step", "manual.values", "fused recurrent operation rnn_tanh_cell"),
+    ("manual_reads_back_what_it_wrote", "manual.gradients", "modified by an inplace operation"),
+    ("manual_writes_through_data", "manual.gradients", "not the one your own forward implies"),
+    ("factors_upside_down", "factors.per_step", "upside down"),
+    ("bounds_from_the_slope_of_h_t", "factors.bounds", "uses the slope of h_t"),
+    ("random_h0", "forward.matches_reference", "started from a non-zero initial state"),
+    ("learned_random_h0", "forward.matches_reference", "the same for every sequence"),
+    ("step_ignores_its_criterion", "training_step.matches_reference", "a plain nn.CrossEntropyLoss() gives"),
+    ("train_on_mini_batches", "train.matches_reference", "one full-batch step per epoch"),
+])
+def test_the_message_names_the_mistake(graded, name, check_id, words):
+    message = by_check(graded[name])[check_id]["output"]
+    assert words in message, message
+
+
+def test_a_failure_that_follows_from_another_names_its_root_cause(graded):
+    # hidden_gradient_norms raises: the first check to report it is the root cause of the other.
+    tests = by_check(graded["norms_without_retain_grad"])
+    assert "cause" not in tests["bptt.shape"]["extra_data"]
+    assert tests["bptt.values"]["extra_data"]["cause"] == "bptt.shape"
+    # A root cause is never given on a passed check, nor on a check failing on its own.
+    for results in graded.values():
+        for test in by_check(results).values():
+            cause = test["extra_data"].get("cause")
+            assert cause is None or (test["status"] == "failed" and by_check(results)[cause]["status"] == "failed")
+
+
+
+def test_the_selftests_mistakes_are_in_this_corpus_with_the_same_charges():
+    """`python -m autograder selftest` checks two of these mistakes on every install: the same edit of
+    the solution, the same checks charged (one source of truth for what each mistake costs)."""
+    from autograder.judge import selftest
+
+    for name, (pairs, charged) in selftest.MISTAKES.items():
+        variant, expected = EXACT[name]
+        assert edit(*pairs) == variant, name
+        assert set(charged) == set(expected), name

@@ -11,7 +11,7 @@ from autograder import seal
 from autograder.lms import atomic
 from autograder.lms.lateness import LatePolicy, parse_due, parse_duration, parse_penalty
 
-from .cohort import DUE, FORMULA, stem
+from .cohort import DUE, FORMULA, sealed, stem
 from .cohort import results as results_json
 from .conftest import rows_of
 
@@ -137,7 +137,7 @@ def _regrade(results, name, **spec):
     """What `grade-all --only NAME --force` leaves: a fresh results file, without any late record."""
     from .cohort import STUDENTS
 
-    data = results_json(name, **{**STUDENTS[name], **spec})
+    data = sealed(results_json(name, **{**STUDENTS[name], **spec}))  # sealed, as grade-all writes it
     (results / f"{stem(name)}.json").write_text(json.dumps(data, indent=2))
     return data
 
@@ -184,7 +184,11 @@ def test_dropping_the_policy_takes_an_explicit_option_and_removes_every_penalty(
     ran, rows = _plain(cli, results, tmp_path, "--no-late-policy")
     assert "late policy DROPPED" in ran.out and "10% per started day" in ran.out
     assert rows["ben"]["score"] == "84" and rows["ben"]["late_penalty_percent"] == ""
-    assert json.loads((results / "ben.json").read_text()) == original
+    dropped = json.loads((results / "ben.json").read_text())
+    assert seal.check(dropped, seal.load_key()).ok
+    diff = {k: (original["extra_data"].get(k), v) for k, v in dropped["extra_data"].items()
+            if original["extra_data"].get(k) != v}
+    assert dropped == original, diff
     assert not (results / "late-policy.toml").exists()
     ran, rows = _plain(cli, results, tmp_path)
     assert rows["ben"]["score"] == "84" and "late policy" not in ran.out

@@ -12,7 +12,7 @@ from werkzeug import Response
 
 from autograder.lms.lti import retrying
 
-from .cohort import DUE, FORMULA, write_cohort
+from .cohort import DUE, FORMULA, sealed, write_cohort
 from .lti_platform import CLIENT_ID, ISSUER, KEY_ID, SCORE_SCOPE, FakePlatform
 
 USERS = {"ada": "u-ada", "ben": "u-ben", "carl": "u-carl", "dev": "u-dev", FORMULA: "u-fay"}
@@ -109,7 +109,7 @@ def test_a_regraded_student_keeps_the_late_penalty_in_the_lms(cli, results, tmp_
     data = json.loads((results / "ben.json").read_text())
     data["score"] = data["extra_data"].pop("late")["score_before"]
     data["output"] = data["output"].split("\n", 1)[1]
-    (results / "ben.json").write_text(json.dumps(data))
+    (results / "ben.json").write_text(json.dumps(sealed(data)))
     again = _push(cli, results, toml)  # no --due: the folder's policy still applies
     assert "late policy kept with" in again.out
     forced = _push(cli, results, toml, "--force")

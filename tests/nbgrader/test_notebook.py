@@ -78,7 +78,7 @@ def test_visible_checks_run_every_test_of_the_exercise(nb):
     runs = "\n".join(c.source for c in _cells(nb, "visible-") if c.source.startswith("# Visible"))
     cases = re.findall(r"\((test_\w+), ", runs)
     assert sorted(cases) == sorted(t.name for t in tests for _ in t.cases)
-    assert len(cases) == 25  # as many as `pytest exercises` runs
+    assert len(cases) == 31  # as many as `pytest exercises` runs
     assert all(_meta(c)["locked"] and not _meta(c)["grade"] for c in _cells(nb, "visible-"))
 
 
@@ -163,7 +163,8 @@ def test_the_plot_cell_draws_both_curves_with_the_gradient_vanishing(monkeypatch
 def test_cells_that_only_show_the_student_skip_themselves_while_nbgrader_runs(nb, monkeypatch, capsys, value):
     shown = [c for c in nb.cells if _meta(c).get("grade_id", "").startswith(("visible-", "demo-", "plot-"))
              and _meta(c)["grade_id"] != "visible-checks"]
-    assert len(shown) == 8  # six visible-check cells, the training demo, the plot
+    answers = [c for c in nb.cells if _meta(c).get("grade_id", "").startswith("answer-")]
+    assert len(shown) == len(answers) + 2  # a visible-check cell per answer, the training demo, the plot
     namespace, _ = _notebook_namespace()
     for cell in shown:
         monkeypatch.setenv("NBGRADER_EXECUTION", value)

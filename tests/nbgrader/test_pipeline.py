@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 import quizzes
 from autograder import stubgen
-from autograder.judge.catalogue import CHECKS, PART2_CHECKS
+from autograder.judge.catalogue import BY_ID, CHECKS, PART2_CHECKS
 from autograder.nbgrader_course import ASSIGNMENT, NOTEBOOK_NAME
 from autograder.nbgrader_course.scaffold import init_course
 from tests.conftest import ROOT, run
@@ -169,7 +169,7 @@ def test_buggy_notebook_loses_the_checks_that_catch_its_bug(grades):
     cells, _, _ = grades
     assert cells["buggy"]["check-forward-last-time-step"] == 0
     assert cells["buggy"]["check-manual-values"] == 0  # part 2 has its own cells
-    assert cells["buggy"]["check-bptt-values"] == 6
+    assert cells["buggy"]["check-bptt-values"] == BY_ID["bptt.values"].points
     assert 0 < _checks(cells["buggy"]) < CHECK_POINTS
     assert sum(v for k, v in cells["buggy"].items() if k.startswith("quiz-")) == \
         pytest.approx(QUIZ_EARNED, abs=1e-4)
@@ -179,7 +179,8 @@ def test_autograde_skips_the_cells_that_only_show_the_student(course):
     nb = read(course / "autograded" / "correct" / ASSIGNMENT / NOTEBOOK_NAME)
     shown = [c for c in nb.cells if (grade_id(c) or "").startswith(("visible-", "demo-", "plot-"))
              and grade_id(c) != "visible-checks"]
-    assert len(shown) == 8 and all(c.execution_count for c in shown)  # run, and skipped themselves
+    answers = [c for c in nb.cells if (grade_id(c) or "").startswith("answer-")]
+    assert len(shown) == len(answers) + 2 and all(c.execution_count for c in shown)  # run, and skipped themselves
     assert [c.outputs for c in shown] == [[]] * len(shown)
     checks = [c for c in nb.cells if (grade_id(c) or "").startswith("check-")]
     assert checks and all(c.execution_count for c in checks)
@@ -257,7 +258,8 @@ def test_filled_in_student_notebook_runs_top_to_bottom_in_a_fresh_kernel(course)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors, errors
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert text.count("visible checks pass.") == 6 and "Held-out accuracy" in text
+    answers = len(stubgen.find_regions((ROOT / "solutions" / "rnn.py").read_text())) - 1  # __init__, forward: one cell
+    assert text.count("visible checks pass.") == answers and "Held-out accuracy" in text
     plots = [o for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "plot-gradient-norms"
              for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(plots) == 1, "the gradient-norm plot did not draw"

@@ -30,15 +30,53 @@ def test_bank_facts(bank):
     adam = next(o for o in bank.get("q02").options if "Adam" in o.text)
     clip = next(o for o in bank.get("q02").options if "clipping" in o.text.lower())
     assert not adam.correct and not clip.correct
-    assert "backward()` and before `optimizer.step()" in key_texts("q06")[0]
-    assert key_texts("q09") == ["(num_layers, batch, hidden_size)"]
-    assert key_texts("q08") == ["(3, 5, 10)"]
-    assert key_texts("q11") == ["`out[:, -1, :]`"]
-    assert key_texts("q12")[0].startswith("Exploding")
-    q10 = bank.get("q10")
-    wrong = [o.text for o in q10.options if not o.correct]
-    assert any("output_size=1" in t for t in wrong)
-    assert any("int64" in t for t in key_texts("q10"))
+    assert "multiplied by 0.25" in key_texts("q06")[0]
+    assert key_texts("q08")[0].startswith("640, whatever the sequence length")
+    assert key_texts("q09") == ["(4, 3, 16)"]
+    assert len(key_texts("q10")) == 2 and "log(1 + e^-2)" in key_texts("q10")[0]
+    assert "close to chance" in key_texts("q11")[0]
+    assert key_texts("q12")[0].startswith("Learning dependencies longer than 50 steps")
+
+
+# What the quiz's added questions ask, and words that would hand the answer over if the exercise
+# text (what students read while they work) said them.
+HANDED_OVER = {
+    "q06": ["0.25", "same factor", "keeps its direction"],
+    "q08": ["640", "does not depend on the sequence length"],
+    "q09": ["(4, 3, 16)", "num_directions", "bidirectional"],
+    "q10": ["log(1 + e", "label smoothing", "label_smoothing=0.1"],
+    "q11": ["out[:, 0, :]", "close to chance"],
+    "q12": ["truncat"],
+}
+
+
+def test_the_exercise_text_does_not_answer_the_quiz():
+    import nbformat
+
+    from autograder import paths
+    from autograder.nbgrader_course.notebook import SOURCE_NOTEBOOK
+
+    notebook = nbformat.read(SOURCE_NOTEBOOK, as_version=4)
+    quiz_at = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("## Quiz"))
+    texts = {"solutions/rnn.py": paths.SOLUTION_FILE.read_text(encoding="utf-8"),
+             "exercises/README.md": (paths.PROJECT_ROOT / "exercises" / "README.md").read_text(encoding="utf-8"),
+             "the notebook's text": "\n".join(c.source for c in notebook.cells[:quiz_at]
+                                                if c.cell_type == "markdown")}
+    for qid, phrases in HANDED_OVER.items():
+        for where, text in texts.items():
+            for phrase in phrases:
+                assert phrase.lower() not in text.lower(), f"{where} answers {qid}: {phrase!r}"
+
+
+def test_the_notebook_intro_agrees_with_q02(bank):
+    """q02 keys gated cells alone against vanishing gradients; the notebook's first cell must not
+    say that clipping and Adam help against it."""
+    from autograder.nbgrader_course.notebook import INTRO
+
+    text = " ".join(INTRO.split())
+    assert "Clipping caps gradients that explode" in text
+    assert "cannot bring back a gradient that has vanished" in text
+    assert "Adam help" not in text
 
 
 GOOD = '''title = "T"

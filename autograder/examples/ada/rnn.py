@@ -254,6 +254,22 @@ def hidden_gradient_norms(model, x, targets):
     return torch.stack([h_t.grad.norm() for h_t in hs])
 
 
+def gradient_factors(model, x, targets):
+    """Why the gradient vanishes, or explodes: each step back in time, measured and bounded.
+
+    Returns ``(factors, bounds)``, two float tensors of shape ``(seq_len - 1,)``:
+    ``factors[t] = |dL/dh_t| / |dL/dh_(t+1)|`` and ``bounds[t]``, the largest
+    spectral norm over the batch of ``diag(1 - h_(t+1)^2) W_hh``.
+    """
+    norms = hidden_gradient_norms(model, x, targets)
+    rnn = model.rnn
+    with torch.no_grad():
+        out, _ = rnn_forward_manual(x, rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+        jac = (1 - out[:, 1:] ** 2).unsqueeze(-1) * rnn.weight_hh_l0
+        bounds = torch.linalg.matrix_norm(jac, ord=2).max(dim=0).values
+    return norms[:-1] / norms[1:], bounds
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     inputs, targets = make_dataset()

@@ -248,6 +248,27 @@ def hidden_gradient_norms(model, x, targets):
     return torch.stack([s.grad.norm() for s in states])
 
 
+def gradient_factors(model, x, targets):
+    """Why the gradient vanishes, or explodes: each step back in time, measured and bounded.
+
+    Returns ``(factors, bounds)``, two float tensors of shape ``(seq_len - 1,)``:
+    ``factors[t] = |dL/dh_t| / |dL/dh_(t+1)|`` and ``bounds[t]``, the largest
+    spectral norm over the batch of ``diag(1 - h_(t+1)^2) W_hh``.
+    """
+    norms = hidden_gradient_norms(model, x, targets)
+    factors = norms[:-1] / norms[1:]
+    rnn = model.rnn
+    h = torch.zeros(x.shape[0], rnn.hidden_size)
+    bounds = []
+    with torch.no_grad():
+        for t in range(x.shape[1] - 1):
+            h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+                           + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+            jac = torch.diag_embed(1 - h ** 2) @ rnn.weight_hh_l0
+            bounds.append(torch.linalg.matrix_norm(jac, ord=2).max())
+    return factors, torch.stack(bounds)
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     inputs, targets = make_dataset()

@@ -244,6 +244,24 @@ def hidden_gradient_norms(model, x, targets):
     return torch.stack([g.norm() for g in grads])
 
 
+def gradient_factors(model, x, targets):
+    """Why the gradient vanishes, or explodes: each step back in time, measured and bounded.
+
+    Returns ``(factors, bounds)``, two float tensors of shape ``(seq_len - 1,)``:
+    ``factors[t] = |dL/dh_t| / |dL/dh_(t+1)|`` and ``bounds[t]``, the largest
+    spectral norm over the batch of ``diag(1 - h_(t+1)^2) W_hh``.
+    """
+    norms = hidden_gradient_norms(model, x, targets).detach()
+    w = model.rnn
+    out, _ = rnn_forward_manual(x, w.weight_ih_l0, w.weight_hh_l0, w.bias_ih_l0, w.bias_hh_l0)
+    out = out.detach()
+    bounds = torch.stack([
+        torch.linalg.matrix_norm((1 - out[:, t + 1] ** 2)[:, :, None] * w.weight_hh_l0.detach(), ord=2).max()
+        for t in range(out.shape[1] - 1)
+    ])
+    return norms[:-1] / norms[1:], bounds
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     inputs, targets = make_dataset()

@@ -98,6 +98,18 @@ def test_matches_reference(ctx):
     _, params = _scenario(ctx, "plain")
     _, want = ctx.expected.step("plain")
     expect(close(params, want), f"{F}: the parameters after one SGD step differ from the reference's")
+    # With a criterion of the grader's own (class weights, label smoothing) the step must follow it.
+    _, params = _scenario(ctx, "criterion")
+    _, want = ctx.expected.step("criterion")
+    spec = ctx.plan.step["criterion"]
+    given = (f"nn.CrossEntropyLoss(weight=<{spec['weight'].numel()} class weights>, "
+             f"label_smoothing={spec['label_smoothing']})")
+    _, default = ctx.expected.step("plain")
+    expect(not close(params, default) or close(params, want),
+           f"{F}: given the criterion {given}, the step is the one a plain nn.CrossEntropyLoss() gives: the "
+           "loss must come from the criterion argument, not from a loss made inside training_step")
+    expect(close(params, want), f"{F}: given the criterion {given}, the parameters after one SGD step differ "
+                                "from the reference's")
 
 
 @check("training_step.zero_grad")
