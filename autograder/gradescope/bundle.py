@@ -37,7 +37,9 @@ SCRIPTS = ("setup.sh", "run_autograder")
 ALLOWED = (("", "pyproject.toml"), ("", "README.md"), ("", "LICENSE"), ("", "LICENSE.md"),
            ("", "LICENSE.txt"), ("", "constraints.txt"), ("autograder", "**/*.py"),
            ("autograder/gradescope", "setup.sh"), ("autograder/gradescope", "run_autograder"),
-           ("quizzes", "**/*.py"), ("quizzes", "bank.toml"), ("solutions", "rnn.py"))
+           ("quizzes", "**/*.py"), ("quizzes", "bank.toml"), ("solutions", "rnn.py"),
+           # the course's source notebook: setup.sh's selftest grades the release filled in
+           ("autograder/nbgrader_course/course/source/module11", "rnn.ipynb"))
 NOT_NEEDED = ("autograder/examples/", "quizzes/samples/")  # sample submissions: grading reads none
 SCANNED = ("autograder", "quizzes", "solutions", "exercises")  # folders looked through for secrets
 NEEDED = ("pyproject.toml", "README.md", "constraints.txt", "autograder/__main__.py", "solutions/rnn.py",

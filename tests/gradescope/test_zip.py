@@ -256,7 +256,7 @@ def test_the_zip_carries_only_what_grading_needs(built):
     names = zipfile.ZipFile(built).namelist()
     for name in names:
         assert (name in {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "constraints.txt",
-                         "quizzes/bank.toml",
+                         "quizzes/bank.toml", "autograder/nbgrader_course/course/source/module11/rnn.ipynb",
                          "solutions/rnn.py", "autograder/gradescope/setup.sh",
                          "autograder/gradescope/run_autograder"}
                 or re.fullmatch(r"(autograder|quizzes)/[\w/]+\.py", name)), name
