@@ -115,3 +115,25 @@ def test_each_rule_catches_the_slip_it_names(tmp_path, rule, slip):
     assert rule(path) != []
     path.write_text("import sys\n\n\ndef test_fine():\n    assert sys.executable\n", encoding="utf-8")
     assert rule(path) == []
+
+
+def test_a_fast_test_that_starts_a_process_is_refused_and_named():
+    """tests/conftest.py's guard, on a stand-in for a test that is not marked slow."""
+    import _posixsubprocess
+    import subprocess
+
+    from tests import conftest
+
+    class FastItem:
+        nodeid = "tests/test_x.py::test_fast"
+        stash = pytest.Stash()
+
+        def get_closest_marker(self, name):
+            return None
+
+    item, before = FastItem(), _posixsubprocess.fork_exec
+    with conftest._no_spawning(item):
+        with pytest.raises(conftest.SpawnInAFastTest, match="test_fast started a process .*true.* not marked"):
+            subprocess.run(["true"])
+    assert [what.rsplit(": ", 1)[-1] for what in item.stash[conftest._SPAWNED]] == ["true"]
+    assert _posixsubprocess.fork_exec is before  # put back as it was
