@@ -21,6 +21,7 @@ come back as the results dict, which the caller writes as it arrives.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import sys
@@ -329,7 +330,7 @@ class DaskSlots:
                 try:
                     done, _ = wait(list(pending), timeout=min(5.0, self.progress_timeout - waited),
                                    return_when="FIRST_COMPLETED")
-                except TimeoutError:
+                except (TimeoutError, asyncio.TimeoutError):  # two classes on Python 3.10, one from 3.11
                     done = set()
                 except Exception as exc:  # noqa: BLE001 - e.g. the scheduler restarted and dropped the tasks
                     raise Stalled(f"the Dask scheduler {self.scheduler} lost this run's tasks "

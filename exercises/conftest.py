@@ -89,6 +89,8 @@ def _qualname(frame) -> str:
     if name:
         # a comprehension or lambda inside a function is reported as that function
         return re.sub(r"(\.<locals>\.<\w+>)+$", "", name)
+    if code.co_name.startswith("<") and code.co_name != "<module>" and frame.f_back is not None:
+        return _qualname(frame.f_back)  # Python 3.10: a comprehension or lambda, as the function it runs in
     owner = frame.f_locals.get("self")
     return f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
 

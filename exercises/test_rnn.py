@@ -432,7 +432,7 @@ def test_train_moves_model_and_data_to_the_device(rnn):
         )
         return
     # A loop of its own: on meta its first Tensor.item() fails, once the model is there.
-    if error is not None and where == "meta" and "meta" in str(error):
+    if error is not None and where == "meta" and "meta" in str(error).lower():  # torch 2.2 says "Meta"
         return
     if error is not None and not _about_devices(error):
         raise error
