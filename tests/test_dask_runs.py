@@ -114,7 +114,8 @@ def test_workers_gone_for_good_stop_the_run_and_what_was_graded_is_kept(tmp_path
 
 def test_a_student_whose_workers_keep_dying_is_flagged_and_the_cohort_goes_on(tmp_path):
     """Dask gives up on a task whose workers died (KilledWorker; here after one death): that student
-    gets results flagged for a regrade, never a silent zero, and everyone else is graded."""
+    gets results flagged for a regrade, never a silent zero, everyone else is graded, and the run
+    ends with exit status 1 (a grader error is never a quiet success)."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -133,7 +134,9 @@ def test_a_student_whose_workers_keep_dying_is_flagged_and_the_cohort_goes_on(tm
         time.sleep(2)  # inside the student's sleep
         os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
         _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr[-3000:]
+    # every file written; the run says loudly that one student awaits a regrade, and exits 1
+    assert process.returncode == 1, stderr[-3000:]
+    assert "GRADER ERROR" in stderr and "1 student(s): slow." in stderr
     slow = json.loads((out / "slow.json").read_text())
     assert slow["extra_data"]["status"] == "grader_error" and slow["score"] == 0
     assert "died while grading it" in slow["extra_data"]["regrade_reason"]

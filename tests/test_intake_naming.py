@@ -139,5 +139,6 @@ def test_grade_all_believes_timestamp_txt_only_under_assignment(tmp_path):
                                      (tmp_path / "submitted", "module11", "nbgrader timestamp.txt")):
         students = cohort.find_students(root, assignment)
         jobs, _, _ = grade_all._plan(students, out, Options(seed=1),
-                                     Namespace(force=True, only=None, assignment=assignment))
+                                     Namespace(force=True, only=None, assignment=assignment),
+                                     held={}, results_key=b"k" * 32)
         assert jobs[0].submission.submitted_at["source"] == source

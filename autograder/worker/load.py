@@ -284,6 +284,16 @@ def forget_shell() -> None:
         _shell_class().clear_instance()
 
 
+def _not_unicode(source: str) -> str:
+    """What makes a cell's text impossible to run ('' when nothing): JSON's ``\\ud800`` escapes
+    decode to lone surrogates, which no Python source can hold."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"holds a character that is not valid Unicode (a lone surrogate at offset {exc.start})"
+    return ""
+
+
 def run_notebook(cells: list[dict]) -> tuple[dict, list[dict]]:
     """Run the code cells; return (the shell's namespace, one status per cell).
 
@@ -299,6 +309,11 @@ def run_notebook(cells: list[dict]) -> tuple[dict, list[dict]]:
     statuses = []
     try:
         for cell in cells:
+            unreadable = _not_unicode(cell["source"])
+            if unreadable:  # IPython 8 raises UnicodeEncodeError on it, 9 reports it: one answer
+                statuses.append({"cell": cell["cell"], "status": "error",
+                                 "message": f"cell {cell['cell']} {unreadable}; it was not run"})
+                continue
             signal.alarm(CELL_TIMEOUT_S)
             try:
                 result = shell.run_cell(cell["source"], store_history=False, silent=False)
