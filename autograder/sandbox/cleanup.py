@@ -17,6 +17,8 @@ hold, so that a student's total is capped, not only each process or file.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import os
 import signal
 import stat
@@ -175,29 +177,33 @@ def remove_as(uid: int, paths: list[str]) -> None:
         _as_user(uid, lambda: [_remove_tree_here(p) for p in paths])
 
 
-def kill_uid(uid: int, rounds: int = 50) -> int:
+def kill_uid(uid: int, rounds: int = 50, keep: Collection[int] = ()) -> int:
     """SIGKILL every process of ``uid`` with kill(-1) issued as that uid; how many there were.
 
     kill(-1) walks the whole task list at once and a process with a fatal signal pending cannot
-    complete a fork, so one pass reaches every process of the uid; the loop only waits for them."""
+    complete a fork, so one pass reaches every process of the uid; the loop only waits for them.
+    ``keep``: children of this process not to reap (see :func:`reap`)."""
     before = len(linux.processes_of(uid))
     for _ in range(rounds):
         if not linux.processes_of(uid):
             break
         _as_user(uid, os.kill, -1, signal.SIGKILL)
         time.sleep(0.002)
-        reap()
+        reap(keep)
     return before
 
 
-def reap() -> None:
-    """Collect every child of this process that has ended (the fork server is a subreaper)."""
-    while True:
+def reap(keep: Collection[int] = ()) -> None:
+    """Collect every child of this process that has ended (the fork server is a subreaper), but
+    those in ``keep``: a worker of another slot is waited for by its own clean-up alone, so that
+    its process ID can never be reused (and killed by that clean-up) while it is still expected."""
+    for pid in linux.children_of(os.getpid()):
+        if pid in keep:
+            continue
         try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                return
+            os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            return
+            pass
 
 
 def anonymous_memory(pid: int | str = "self") -> int:

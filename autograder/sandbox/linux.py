@@ -147,6 +147,22 @@ def peak_memory(pid: int) -> int | None:
         return None
 
 
+def children_of(parent: int) -> list[int]:
+    """The processes (zombies included) whose parent is ``parent``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            if int(fields[1]) == parent:
+                found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 def processes_of(uid: int) -> list[int]:
     """The living (not zombie) processes whose real uid is ``uid``."""
     found = []

@@ -369,18 +369,22 @@ class _Server:
         except ChildProcessError:
             pass
         oom = limit == "memory"
+        # Other slots' workers (and the guardian) are never killed or reaped by this one's clean-up.
+        spare = {other["pid"] for other in self.workers.values()
+                 if other["pid"] != pid and other["report"] is None}
+        spare.add(self.guardian.pid)
         if group is not None:
             group.kill()  # belt and braces: the PID namespace died with the worker
             peak = group.peak_memory() or peak
             oom = oom or group.oom_killed()
             group.remove()
         elif config.mode == CONTAINER:
-            killed += cleanup.kill_uid(config.uid)
+            killed += cleanup.kill_uid(config.uid, keep=spare)
             # Whatever its user left where others can write (no Landlock here): gone before the next.
             cleanup.remove_as(config.uid, cleanup.owned_entries(self.writable, config.uid))
         else:
-            killed += _kill_children()
-        cleanup.reap()
+            killed += _kill_children(spare)
+        cleanup.reap(spare)
         if worker["scratch"]:
             self._remove_scratch(worker["scratch"], config)
         return {"killed": killed, "peak_memory": peak, "oom": oom, "limit": limit}
@@ -483,21 +487,14 @@ class _Server:
             self.sock.sendall(json.dumps(reply).encode())
 
 
-def _kill_children() -> int:
-    """Unconfined mode only: SIGKILL our children (orphans come back to us as subreaper)."""
+def _kill_children(spare: set[int]) -> int:
+    """Unconfined mode only: SIGKILL our children but ``spare`` (the other slots' workers, the
+    guardian). The worker is dead already; what it started comes back to us as subreaper, its
+    children first, then theirs. (Without a uid or cgroup of its own, an orphan cannot be told
+    apart from another worker's: unconfined mode promises rlimits alone.)"""
     killed = 0
-    me = os.getpid()
     for _ in range(100):
-        children = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as handle:
-                        fields = handle.read().rsplit(b")", 1)[1].split()
-                    if int(fields[1]) == me:
-                        children.append(int(entry))
-                except (OSError, ValueError, IndexError):
-                    continue
+        children = [pid for pid in linux.children_of(os.getpid()) if pid not in spare]
         if not children:
             break
         for pid in children:
