@@ -17,12 +17,11 @@ hold, so that a student's total is capped, not only each process or file.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 import os
 import signal
 import stat
 import time
+from collections.abc import Collection
 
 from . import linux
 
