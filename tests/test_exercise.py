@@ -19,6 +19,7 @@ from tests.variants import (
     CORRECT_PART2,
     FORWARD,
     INLINE_TRAIN,
+    MINI_BATCHES,
     SOLUTION,
     TRAIN_BODY,
     edit,
@@ -34,16 +35,6 @@ STEP_TAIL = """    if max_grad_norm is not None:
     optimizer.step()
 """
 MANUAL_STEP = "        h = torch.tanh(x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
-
-MINI_BATCHES = """    losses = []
-    for _ in range(epochs):
-        epoch = []
-        for start in range(0, len(inputs), 32):
-            epoch.append(training_step(model, inputs[start:start + 32], targets[start:start + 32], criterion,
-                                       optimizer, max_grad_norm))
-        losses.append(sum(epoch) / len(epoch))
-    return losses
-"""
 
 # Mistakes: (the variant, the visible test that must catch it, the hidden check whose hint it must
 # print, or None where the line is the error the code raised).

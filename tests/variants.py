@@ -156,6 +156,18 @@ INLINE_TRAIN = edit((TRAIN_BODY, """    losses = []
 
 # Part 2, "under the hood": the reference's bodies and correct forms of them (visible tests pass;
 # the grader gives full marks on part 2).
+# train over mini-batches of 32 (the mean of their losses per epoch) where the reference takes one
+# step per epoch on the whole set: a mistake in both the visible and the hidden suites
+MINI_BATCHES = """    losses = []
+    for _ in range(epochs):
+        epoch = []
+        for start in range(0, len(inputs), 32):
+            epoch.append(training_step(model, inputs[start:start + 32], targets[start:start + 32], criterion,
+                                       optimizer, max_grad_norm))
+        losses.append(sum(epoch) / len(epoch))
+    return losses
+"""
+
 MANUAL_BODY = """    batch, seq_len, _ = x.shape
     h = x.new_zeros(batch, weight_hh.shape[0]) if h0 is None else h0[0]
     states = []

@@ -21,7 +21,7 @@ from tests.grader.common import (
     grade_all,
     write_variants,
 )
-from tests.variants import MANUAL_BODY
+from tests.variants import MANUAL_BODY, MINI_BATCHES
 
 pytestmark = pytest.mark.slow  # every test here grades in the sandbox or runs a subprocess
 
@@ -58,16 +58,6 @@ MANUAL_LOOP_FROM_OUT = """    batch, seq_len, _ = x.shape
     out = x.new_zeros(batch, seq_len, weight_hh.shape[0])
     for t in range(seq_len):
 """
-MINI_BATCHES = """    losses = []
-    for _ in range(epochs):
-        epoch = []
-        for start in range(0, len(inputs), 32):
-            epoch.append(training_step(model, inputs[start:start + 32], targets[start:start + 32], criterion,
-                                       optimizer, max_grad_norm))
-        losses.append(sum(epoch) / len(epoch))
-    return losses
-"""
-
 FORWARD_CHECKS = {"forward.shapes", "forward.matches_reference", "forward.last_time_step",
                   "forward.batch_independence"}
 STEP_CHECKS = {"training_step.returns_float", "training_step.step_taken", "training_step.matches_reference",
