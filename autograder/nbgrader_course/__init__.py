@@ -16,6 +16,7 @@ from pathlib import Path
 ASSIGNMENT = "module11"
 NOTEBOOK_NAME = "rnn.ipynb"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "course"
+SOURCE_NOTEBOOK = TEMPLATE_DIR / "source" / ASSIGNMENT / NOTEBOOK_NAME  # the course's notebook
 PLOT_CELL = "plot-gradient-norms"  # the read-only cell that plots (the graders skip it)
 PLOT_CELL_MATPLOTLIB = 2  # how often its source names matplotlib (tested against notebook.PLOT)
 # nbgrader sets NBGRADER_EXECUTION ("autograde" or "validate") while it runs a notebook (its FAQ:

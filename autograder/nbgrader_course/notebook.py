@@ -32,9 +32,9 @@ from pathlib import Path
 import nbformat
 
 from .. import paths, stubgen
-from . import ASSIGNMENT, NOTEBOOK_NAME, PLOT_CELL, SKIPPED_WHILE_NBGRADER_RUNS, TEMPLATE_DIR, visible
+from . import PLOT_CELL, SKIPPED_WHILE_NBGRADER_RUNS, visible
+from . import SOURCE_NOTEBOOK as SOURCE_NOTEBOOK  # named here too by derived.py and the tests
 
-SOURCE_NOTEBOOK = TEMPLATE_DIR / "source" / ASSIGNMENT / NOTEBOOK_NAME
 QUIZ_TAG = "quiz-answers"
 CHECK_RUNNER = "autograder.inkernel"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
