@@ -53,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # What timeout(1), CI limits and a closed terminal send: the run stops as after Ctrl-C, its
     # sandboxes and their processes gone before it exits (SIGKILL: the fork server's guardian).
+    # A signal this process was started ignoring stays ignored, as Python leaves SIGINT: `nohup`
+    # (SIGHUP) and a shell's background job (SIGINT) ask for exactly that.
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _terminate)
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, _terminate)
     try:
         status = args._module.run(args)
     except commands.UsageError as exc:

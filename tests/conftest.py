@@ -23,6 +23,16 @@ def run(args: list[str], timeout: float = 300, **kwargs) -> subprocess.Completed
     )
 
 
+def as_from_a_terminal() -> None:
+    """``preexec_fn`` for a command the tests stop as a user would (Ctrl-C, a closed terminal):
+    SIGINT and SIGHUP back to their defaults, whatever started the test run (a background job of a
+    script ignores SIGINT, ``nohup`` SIGHUP, and a child inherits both)."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths, seal
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, as_from_a_terminal, run
 
 pytestmark = pytest.mark.slow  # every test here grades in subprocesses
 
@@ -87,7 +87,8 @@ def test_an_interrupted_run_keeps_what_it_graded_and_goes_on(cohort, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out),
                                 "--no-quiz", "--jobs", "1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=as_from_a_terminal)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(out.glob("s*.json"))) < 3:
         time.sleep(0.2)

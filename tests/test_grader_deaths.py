@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, as_from_a_terminal
 from tests.grader.common import SOLUTION
 from tests.sandbox_env import in_container
 
@@ -138,7 +138,7 @@ class Run:
         argv = in_container(args, base) if container else args
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"}
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, start_new_session=True)
+                                     text=True, start_new_session=True, preexec_fn=as_from_a_terminal)
 
     @property
     def grader(self) -> int | None:
@@ -302,3 +302,29 @@ def test_the_kernel_clears_pdeathsig_on_a_uid_change_so_workers_set_it_after():
     assert not outlives_parent(set_after_uid_change=True)
     source = inspect.getsource(confine.confine)
     assert source.index("_drop_privileges(config.uid)") < source.rindex("_die_with_parent()")
+
+
+def test_a_grader_started_under_nohup_keeps_grading_through_a_hangup(base):
+    """`nohup python -m autograder grade-all ... &` and a closed terminal: the run goes on (the
+    ignored SIGHUP it was started with stays ignored), and grades everyone."""
+    cohort, out = base / "cohort", base / "out"
+    cohort.mkdir()
+    for name in ("a", "b"):
+        (cohort / f"{name}.py").write_text(SOLUTION, encoding="utf-8")
+
+    def like_nohup():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(cohort), "--out", str(out),
+                             "--jobs", "1", "--no-quiz", "--no-feedback", "--skip-selftest"],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=like_nohup)
+    helpers = _wait_for(lambda: {pid for pid in _descendants(proc.pid)
+                                 if "autograder.sandbox.zygote" in _processes().get(pid, (0, "", ""))[2]},
+                        step=0.01)
+    assert helpers, proc.stderr
+    os.killpg(proc.pid, signal.SIGHUP)  # the terminal closes: the whole session gets it
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    assert "2 graded" in err
+    assert {json.loads(p.read_text())["score"] for p in out.glob("[ab].json")} == {120}

@@ -525,7 +525,8 @@ def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the judge's to handle
     # SIGTERM or SIGHUP alone (not the judge's): close down as on "exit", workers first.
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _leave)
+        if signal.getsignal(signum) != signal.SIG_IGN:  # ignored as the judge's is (nohup): stays so
+            signal.signal(signum, _leave)
     server = _Server(settings, Guardian())  # the guardian first: before any worker can exist
     try:
         warm_up(settings.get("notebooks", True), settings.get("plots", True))
