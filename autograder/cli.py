@@ -10,7 +10,7 @@ import argparse
 import signal
 import sys
 
-from . import commands
+from . import commands, stopping
 
 DESCRIPTION = """\
 Module 11 (Recurrent Neural Networks) autograder: grade submissions in a
@@ -35,37 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: handled as Ctrl-C is (workers killed, results kept, summaries written)."""
-
-
-_received: list[int] = []
-
-
-def _terminate(signum, frame) -> None:
-    _received.append(signum)
-    for other in (signal.SIGTERM, signal.SIGHUP):  # once: the clean-up must not be cut short
-        signal.signal(other, signal.SIG_IGN)
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # What timeout(1), CI limits and a closed terminal send: the run stops as after Ctrl-C, its
-    # sandboxes and their processes gone before it exits (SIGKILL: the fork server's guardian).
-    # A signal this process was started ignoring stays ignored, as Python leaves SIGINT: `nohup`
-    # (SIGHUP) and a shell's background job (SIGINT) ask for exactly that.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) != signal.SIG_IGN:
-            signal.signal(signum, _terminate)
+    # Ctrl-C, and what timeout(1), CI limits and a closed terminal send: the run stops as after
+    # Ctrl-C, its sandboxes and their processes gone before it exits (SIGKILL: the fork server's
+    # guardian). A signal this process was started ignoring (nohup, a background job) stays ignored.
+    stopping.install()
     try:
         status = args._module.run(args)
     except commands.UsageError as exc:
         print(f"python -m autograder {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        first = stopping.received[0] if stopping.received else signal.SIGINT
         print(f"python -m autograder {args.command}: "
-              + (f"terminated ({signal.Signals(_received[0]).name})" if _received else "interrupted"),
+              + (f"terminated ({signal.Signals(first).name})" if first != signal.SIGINT else "interrupted"),
               file=sys.stderr)
-        return 128 + (_received[0] if _received else signal.SIGINT)
-    return 128 + _received[0] if _received else status
+        return 128 + first
+    return 128 + stopping.received[0] if stopping.received else status

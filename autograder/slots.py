@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from . import stopping
 from .fingerprint import fingerprint  # noqa: F401 - the grader's identity, part of the resume key
 from .sandbox import linux
 
@@ -138,6 +139,7 @@ class LocalSlots:
         pending, finished = set(futures), False
         try:
             while pending:
+                stopping.check()  # a stop whose exception was lost in start-up (a library's bare except)
                 # A bounded wait: this thread runs Python (and so any signal handler) at least twice
                 # a second, whichever thread the kernel handed a SIGTERM to.
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -324,6 +326,7 @@ class DaskSlots:
         last = time.monotonic()
         try:
             while pending:
+                stopping.check()
                 waited = time.monotonic() - last
                 if waited >= self.progress_timeout:
                     raise Stalled(self._stalled(waited, len(pending)))
