@@ -13,6 +13,8 @@ from autograder import stopping
 @pytest.fixture
 def handlers():
     saved = {signum: signal.getsignal(signum) for signum in stopping.SIGNALS}
+    for signum in stopping.SIGNALS:  # as from a terminal, whatever started the test run (nohup)
+        signal.signal(signum, signal.SIG_DFL)
     stopping.received.clear()
     yield
     for signum, handler in saved.items():
